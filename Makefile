@@ -1,0 +1,45 @@
+# Two commands matter: `make run` (install, then process samples/) and
+# `make test`. Both install what a fresh Debian 12 machine lacks.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT := out
+CORPUS := samples/corpus
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa \
+	tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation \
+	fonts-freefont-ttf fonts-dkg-handwriting fonts-breip fonts-femkeklaver \
+	fonts-humor-sans fonts-dancingscript fonts-comic-neue
+
+.PHONY: run test bench install system-packages samples clean
+
+run: install
+	@mkdir -p $(OUT)
+	$(BIN)/intake process $(CORPUS) --out $(OUT)/samples.jsonl \
+		--db sqlite:///$(OUT)/intake.db --quarantine $(OUT)/quarantine \
+		--today $$($(BIN)/python -c "import json; print(json.load(open('$(CORPUS)/manifest.json'))['as_of'])")
+	$(BIN)/intake evaluate --truth $(CORPUS) $(OUT)/samples.jsonl
+
+test: install
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+bench: install
+	$(BIN)/python -m tests.bench
+
+samples: install
+	$(BIN)/python -m samples.generate --seed 7 --out $(CORPUS)
+
+install: system-packages $(STAMP)
+
+system-packages:
+	@bash .ci/system-packages.sh $(SYSTEM_PACKAGES)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,postgres]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(OUT) var

@@ -1,0 +1,1 @@
+"""Document intake for a radiology Image Service Center."""
