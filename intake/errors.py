@@ -24,6 +24,11 @@ class IntakeError(Exception):
         self.detail = detail
         super().__init__(f"{self.path}: {detail}. {self.advice}")
 
+    def __reduce__(self) -> tuple[type[IntakeError], tuple[Path, str]]:
+        # Rebuild from the constructor's arguments, so that the error crosses
+        # process boundaries (Exception's default passes the formatted text).
+        return (type(self), (self.path, self.detail))
+
 
 class EmptyFileError(IntakeError):
     reason = Reason.FILE_EMPTY

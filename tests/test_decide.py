@@ -11,7 +11,9 @@ from intake.types import Check, Document, FieldValue
 TODAY = date(2026, 11, 2)
 
 
-def form(doc_type: str = "release_images", confidence: float = 0.98, **checks: Check) -> Document:
+def form(
+    doc_type: str = "release_images", confidence: float = 0.98, **checks: Check
+) -> Document:
     document = Document(source=Path("x.tif"), pages=[], doc_type=doc_type)
     document.confidence = confidence
     document.checks = {
@@ -82,7 +84,9 @@ def test_missing_check_goes_to_review() -> None:
 
 def test_unchecked_xray_box_is_rejected() -> None:
     box = Check("xray_scan_reports_checked", False, 0.95)
-    status, reasons = decide(form("third_party_release", xray_scan_reports_checked=box), TODAY)
+    status, reasons = decide(
+        form("third_party_release", xray_scan_reports_checked=box), TODAY
+    )
     assert status == "rejected"
     assert reasons == ["xray_box_unchecked"]
 
@@ -156,10 +160,14 @@ def test_routing_reason_blocks_acceptance(routing: str) -> None:
 
 
 def test_other_document_goes_to_review() -> None:
-    document = Document(source=Path("x.pdf"), pages=[], doc_type="other", confidence=0.99)
+    document = Document(
+        source=Path("x.pdf"), pages=[], doc_type="other", confidence=0.99
+    )
     assert decide(document, TODAY) == ("needs_review", ["not_a_release_document"])
 
 
 def test_fax_cover_is_accepted() -> None:
-    document = Document(source=Path("x.pdf"), pages=[], doc_type="fax_cover", confidence=0.99)
+    document = Document(
+        source=Path("x.pdf"), pages=[], doc_type="fax_cover", confidence=0.99
+    )
     assert decide(document, TODAY) == ("accepted", [])

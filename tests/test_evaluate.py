@@ -7,7 +7,9 @@ from typing import Any
 from intake import evaluate
 
 
-def doc(pages: list[int], doc_type: str, status: str = "accepted", **extra: Any) -> dict[str, Any]:
+def doc(
+    pages: list[int], doc_type: str, status: str = "accepted", **extra: Any
+) -> dict[str, Any]:
     record: dict[str, Any] = {
         "source": "fax-0001.tif",
         "pages": pages,
@@ -30,28 +32,47 @@ def test_scores_split_type_checks_and_fields(tmp_path: Path) -> None:
         doc(
             [2, 3],
             "physician_request",
-            fields={"patient_name": "José Núñez", "date_of_birth": "1970-01-02",
-                    "exam_date": None},
+            fields={
+                "patient_name": "José Núñez",
+                "date_of_birth": "1970-01-02",
+                "exam_date": None,
+            },
         ),
-        doc([4], "release_images", checks={"signed": True, "xray_scan_reports_checked": None}),
-        doc([5], "third_party_release", status="rejected",
-            checks={"signed": True, "xray_scan_reports_checked": False}),
+        doc(
+            [4],
+            "release_images",
+            checks={"signed": True, "xray_scan_reports_checked": None},
+        ),
+        doc(
+            [5],
+            "third_party_release",
+            status="rejected",
+            checks={"signed": True, "xray_scan_reports_checked": False},
+        ),
     ]
     predicted = [
         doc([1], "fax_cover"),
         doc(
             [2, 3],
             "physician_request",
-            fields={"patient_name": "JOSE NUNEZ", "date_of_birth": "1970-02-01",
-                    "exam_date": None},
+            fields={
+                "patient_name": "JOSE NUNEZ",
+                "date_of_birth": "1970-02-01",
+                "exam_date": None,
+            },
         ),
-        doc([4, 5], "release_images", checks={"signed": True, "xray_scan_reports_checked": None}),
+        doc(
+            [4, 5],
+            "release_images",
+            checks={"signed": True, "xray_scan_reports_checked": None},
+        ),
     ]
     write_jsonl(tmp_path / "fax-0001.tif.truth.jsonl", truth)
     write_jsonl(tmp_path / "pred.jsonl", predicted)
 
     scores = evaluate.score(
-        evaluate.load_truth(tmp_path), evaluate.load_predictions(tmp_path / "pred.jsonl")
+        evaluate.load_truth(tmp_path),
+        evaluate.load_predictions(tmp_path / "pred.jsonl"),
     )
 
     assert (scores.tally("split").right, scores.tally("split").total) == (2, 4)

@@ -40,7 +40,9 @@ def test_document_record_has_documented_shape() -> None:
 
 
 def test_quarantined_record_names_reason() -> None:
-    record = quarantined_record("in/x.pdf", Reason.FILE_ENCRYPTED, "in/x.pdf: needs a password")
+    record = quarantined_record(
+        "in/x.pdf", Reason.FILE_ENCRYPTED, "in/x.pdf: needs a password"
+    )
     assert record["status"] == "quarantined"
     assert record["reasons"] == ["file_encrypted"]
     assert record["pages"] == []

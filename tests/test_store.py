@@ -12,7 +12,9 @@ from intake.types import Check, Document, FieldValue, Page
 
 
 def sample_document() -> Document:
-    page = Page(source=Path("f.tif"), number=2, image=Image.new("L", (100, 140)), dpi=200)
+    page = Page(
+        source=Path("f.tif"), number=2, image=Image.new("L", (100, 140)), dpi=200
+    )
     document = Document(source=Path("f.tif"), pages=[page], doc_type="release_images")
     document.doc_id = "doc0001"
     document.confidence = 0.95
