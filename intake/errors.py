@@ -1,7 +1,7 @@
 """The intake exception hierarchy.
 
 Every error that stops a file from being read is an ``IntakeError`` carrying
-a ``Reason`` code, the file it concerns and a message that says what to do.
+a ``Reason`` code, the file it concerns and a message that tells the operator what to do.
 The pipeline turns these into quarantined records; nothing else should
 catch them.
 """

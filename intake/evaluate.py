@@ -171,8 +171,8 @@ def _same_value(got: str | None, expected: str) -> bool:
 
 def _normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = [c for c in decomposed if c.isalnum() or c.isspace()]
-    return " ".join("".join(kept).split())
+    letters = [c for c in decomposed if c.isalnum() or c.isspace()]
+    return " ".join("".join(letters).split())
 
 
 def format_report(scores: Scores) -> str:

@@ -63,5 +63,5 @@ def quarantined_record(source: str, reason: Reason, message: str) -> dict[str, A
         "status": "quarantined",
         "reasons": [str(reason)],
         "message": message,
-        "match": {"request_id": None, "score": None},
+        "match": {"request_id": None, "score": None, "band": None},
     }

@@ -140,7 +140,7 @@ class Document:
     status: str = "needs_review"
     reasons: list[str] = field(default_factory=list)
     match: dict[str, Any] = field(
-        default_factory=lambda: {"request_id": None, "score": None}
+        default_factory=lambda: {"request_id": None, "score": None, "band": None}
     )
     doc_id: str = ""
 

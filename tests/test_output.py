@@ -36,7 +36,7 @@ def test_document_record_has_documented_shape() -> None:
         "signature_date": "2026-01-02",
         "xray_scan_reports_checked": None,
     }
-    assert record["match"] == {"request_id": None, "score": None}
+    assert record["match"] == {"request_id": None, "score": None, "band": None}
 
 
 def test_quarantined_record_names_reason() -> None:

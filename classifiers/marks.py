@@ -1,0 +1,375 @@
+"""Measure pen marks on page images with OpenCV: checkboxes and signatures.
+
+This is the one module that calls OpenCV. Every function takes an *ink
+map*: a uint8 array the size of the page where 255 is ink and 0 is paper
+(``ink_map`` makes one from a grayscale page), and boxes in page pixels as
+(left, top, right, bottom).
+
+Fax speckle is removed by dropping connected components smaller than a
+dot of a pen stroke. Long straight printed rules (fill lines, box borders)
+are removed by morphological opening. What is left in a region is then
+what a person wrote there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from intake.types import BBox
+
+INK_THRESHOLD_RANGE = (90, 200)
+"""Bounds for the Otsu threshold: a nearly blank page makes Otsu unstable."""
+RULE_TILT = 3
+"""Pixels a printed rule may step up or down and still be found as one
+line: about 2 degrees of residual skew over a 250-pixel run."""
+
+
+@dataclass(frozen=True)
+class BoxMark:
+    """How much a checkbox's interior is inked."""
+
+    box: BBox
+    """The box's outer edge in page pixels."""
+    fill: float
+    """Fraction of interior pixels that are ink, border excluded (0-1)."""
+    outside: float
+    """Fraction of a ring just outside the box that is ink (stray marks)."""
+    surround: int = 0
+    """Sides of the box (0-4) with pen ink just beyond them: 3 or 4 when
+    the box was circled rather than ticked."""
+
+
+@dataclass(frozen=True)
+class InkMeasure:
+    """The handwriting left in a region once printed rules and specks are gone."""
+
+    ink: float
+    """Fraction of the region's pixels that are ink."""
+    pixels: int
+    components: int
+    """Connected pieces of ink large enough to be pen strokes."""
+    span: float
+    """Horizontal extent of the ink as a fraction of the region width."""
+    height: float
+    """Vertical extent of the ink as a fraction of the region height."""
+    bbox: BBox | None
+    """Box around the remaining ink, in page pixels."""
+
+
+def ink_map(image: Image.Image) -> np.ndarray:
+    """Binarize a grayscale page: 255 where there is ink, 0 for paper."""
+    gray = np.asarray(image.convert("L"))
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    low, high = INK_THRESHOLD_RANGE
+    threshold = min(max(otsu, low), high)
+    return np.where(gray < threshold, 255, 0).astype(np.uint8)
+
+
+def clip_box(box: BBox, shape: tuple[int, ...]) -> BBox:
+    """Clip ``box`` to an array of ``shape`` (rows, columns)."""
+    left, top, right, bottom = box
+    height, width = shape[:2]
+    left, right = max(0, min(left, width)), max(0, min(right, width))
+    top, bottom = max(0, min(top, height)), max(0, min(bottom, height))
+    return left, top, max(left, right), max(top, bottom)
+
+
+def crop(ink: np.ndarray, box: BBox) -> np.ndarray:
+    """Return a copy of the part of ``ink`` inside ``box``."""
+    left, top, right, bottom = clip_box(box, ink.shape)
+    return ink[top:bottom, left:right].copy()
+
+
+def remove_specks(ink: np.ndarray, min_area: int) -> np.ndarray:
+    """Drop connected ink components of fewer than ``min_area`` pixels."""
+    if ink.size == 0:
+        return ink
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(count, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def remove_rules(
+    ink: np.ndarray, min_length: int, thickness: int = 1, tilt: int = RULE_TILT
+) -> np.ndarray:
+    """Erase horizontal and vertical straight lines of ``min_length`` or more.
+
+    Args:
+        ink: Ink map of a region.
+        min_length: Shortest run, in pixels, that counts as a printed rule.
+        thickness: Extra pixels erased around each rule, for antialiasing.
+        tilt: Pixels a rule may drift across its width (see ``find_rules``).
+    """
+    if ink.size == 0 or min_length < 2:
+        return ink
+    rules = find_rules(ink, min_length, tilt)
+    if thickness > 0:
+        kernel = np.ones((2 * thickness + 1, 2 * thickness + 1), np.uint8)
+        rules = cv2.dilate(rules, kernel)
+    return cv2.bitwise_and(ink, cv2.bitwise_not(rules))
+
+
+def find_rules(ink: np.ndarray, min_length: int, tilt: int = 0) -> np.ndarray:
+    """Return an ink map of only the straight horizontal and vertical runs.
+
+    With ``tilt`` > 0 the ink is first thickened by ``tilt`` pixels across
+    each direction, so a rule that steps by a pixel every so often (a page
+    skewed by a degree or two) still forms one long run; only pixels that
+    were ink to begin with are returned.
+    """
+    horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1))
+    vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_length))
+    # Bridge the small gaps of a fax's broken lines before measuring runs.
+    source_h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8))
+    source_v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8))
+    if tilt > 0:
+        source_h = cv2.dilate(source_h, np.ones((2 * tilt + 1, 1), np.uint8))
+        source_v = cv2.dilate(source_v, np.ones((1, 2 * tilt + 1), np.uint8))
+    lines_h = cv2.morphologyEx(source_h, cv2.MORPH_OPEN, horizontal)
+    lines_v = cv2.morphologyEx(source_v, cv2.MORPH_OPEN, vertical)
+    return cv2.bitwise_and(cv2.bitwise_or(lines_h, lines_v), ink)
+
+
+def find_horizontal_lines(ink: np.ndarray, region: BBox, min_length: int) -> list[BBox]:
+    """Find printed horizontal rules (fill lines) in ``region``.
+
+    Returns:
+        Boxes of the rules in page pixels, longest first. Small gaps (a
+        broken fax line) are bridged before measuring length.
+    """
+    left, top, _, _ = clip_box(region, ink.shape)
+    part = crop(ink, region)
+    if part.size == 0 or min_length < 2:
+        return []
+    bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1))
+    closed = cv2.morphologyEx(part, cv2.MORPH_CLOSE, bridge)
+    thick = cv2.dilate(closed, np.ones((2 * RULE_TILT + 1, 1), np.uint8))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1))
+    lines = cv2.bitwise_and(cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel), closed)
+    contours, _ = cv2.findContours(
+        _join_line_pieces(lines), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    boxes = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if h <= max(6, w // 8):
+            boxes.append((left + x, top + y, left + x + w, top + y + h))
+    return sorted(boxes, key=lambda box: box[0] - box[2])
+
+
+def _join_line_pieces(lines: np.ndarray) -> np.ndarray:
+    """Close the small gaps between the steps of a slightly tilted rule."""
+    return cv2.morphologyEx(lines, cv2.MORPH_CLOSE, np.ones((3, 9), np.uint8))
+
+
+def find_checkboxes(
+    ink: np.ndarray, region: BBox, min_side: int, max_side: int
+) -> list[BBox]:
+    """Find square outlines with sides between ``min_side`` and ``max_side``.
+
+    The outline is found from its straight sides alone, so a tick or cross
+    inside (or spilling out of) the box does not hide it, and a box drawn
+    as a filled square is found too.
+
+    Returns:
+        Boxes in page pixels, ordered left to right.
+    """
+    left, top, _, _ = clip_box(region, ink.shape)
+    part = crop(ink, region)
+    if part.size == 0:
+        return []
+    side = max(3, int(min_side * 0.6))
+    frame = find_rules(part, side)
+    frame = cv2.dilate(frame, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(frame, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    boxes: list[BBox] = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        square = _square_edges(part, (x, y, x + w, y + h))
+        if square is None:
+            continue
+        sl, st, sr, sb = square
+        if not (min_side <= sr - sl <= max_side and min_side <= sb - st <= max_side):
+            continue
+        if not 0.75 <= (sr - sl) / (sb - st) <= 1.33:
+            continue
+        if _outline_coverage(part, square) < 0.7:
+            continue
+        box = (left + sl, top + st, left + sr, top + sb)
+        if not any(_same_box(box, other) for other in boxes):
+            boxes.append(box)
+    return sorted(boxes)
+
+
+def _square_edges(part: np.ndarray, rect: BBox) -> BBox | None:
+    """Return the box drawn inside ``rect``: its outermost near-full rows and columns.
+
+    A tick or cross that spills past the corners widens the shape's bounding
+    rectangle, but only the printed sides fill most of a row or column.
+    """
+    x0, y0, x1, y1 = rect
+    sub = part[y0:y1, x0:x1]
+    if sub.size == 0:
+        return None
+    rows = np.flatnonzero(np.count_nonzero(sub, axis=1) >= 0.6 * sub.shape[1] * 0.75)
+    cols = np.flatnonzero(np.count_nonzero(sub, axis=0) >= 0.6 * sub.shape[0] * 0.75)
+    if len(rows) < 2 or len(cols) < 2:
+        return None
+    return (
+        x0 + int(cols[0]),
+        y0 + int(rows[0]),
+        x0 + int(cols[-1]) + 1,
+        y0 + int(rows[-1]) + 1,
+    )
+
+
+def measure_box(ink: np.ndarray, box: BBox, min_speck: int = 4) -> BoxMark:
+    """Measure the ink inside a checkbox, leaving out its printed border.
+
+    The interior is the box shrunk by about a fifth of its side, which
+    clears a border a few pixels thick even when the box was found a pixel
+    or two off.
+    """
+    left, top, right, bottom = box
+    side = min(right - left, bottom - top)
+    inset = max(2, round(side * 0.2))
+    inner = (left + inset, top + inset, right - inset, bottom - inset)
+    interior = remove_specks(crop(ink, inner), min_speck)
+    fill = float(np.count_nonzero(interior)) / max(1, interior.size)
+    outside = _ring_ink(ink, box, side, min_speck)
+    surround = _surrounding_sides(ink, box, side, min_speck)
+    return BoxMark(box=box, fill=fill, outside=outside, surround=surround)
+
+
+def _surrounding_sides(ink: np.ndarray, box: BBox, side: int, min_speck: int) -> int:
+    """Count the sides of a box with pen ink in the band just beyond them.
+
+    The bands stop short of the neighbouring boxes above and below and of
+    the label on the right; straight printed lines are erased first.
+    """
+    left, top, right, bottom = box
+    gap = max(2, side // 8)
+    bands = (
+        (left - side, top - side // 3, left - gap, bottom + side // 3),
+        (right + gap, top, right + round(side * 0.45), bottom),
+        (left - side // 3, top - side // 2, right + side // 3, top - gap),
+        (left - side // 3, bottom + gap, right + side // 3, bottom + side // 2),
+    )
+    count = 0
+    for band in bands:
+        part = remove_rules(crop(ink, band), max(4, round(side * 0.8)), tilt=0)
+        part = remove_specks(part, min_speck)
+        if np.count_nonzero(part) >= max(3, round(side * 0.3)):
+            count += 1
+    return count
+
+
+def measure_ink(
+    ink: np.ndarray,
+    region: BBox,
+    ignore: list[BBox] | tuple[BBox, ...] = (),
+    rule_length: int = 0,
+    min_speck: int = 6,
+    polygon: tuple[tuple[int, int], ...] | None = None,
+) -> InkMeasure:
+    """Measure handwriting in ``region`` once rules, specks and printed words go.
+
+    Args:
+        ink: Page ink map.
+        region: Where to look, in page pixels.
+        ignore: Boxes (page pixels) of printed words to blank out first.
+        rule_length: Erase straight lines at least this long; 0 keeps them.
+        min_speck: Components smaller than this many pixels are noise.
+        polygon: If given, only ink inside these corners (page pixels)
+            counts; rules are still found over the whole region.
+    """
+    left, top, right, bottom = clip_box(region, ink.shape)
+    part = crop(ink, region)
+    for box in ignore:
+        bl, bt, br, bb = box
+        part[
+            max(0, bt - top) : max(0, bb - top), max(0, bl - left) : max(0, br - left)
+        ] = 0
+    if rule_length:
+        part = remove_rules(part, rule_length)
+    if polygon is not None:
+        mask = np.zeros_like(part)
+        corners = np.array([[x - left, y - top] for x, y in polygon], dtype=np.int32)
+        cv2.fillPoly(mask, [corners], 255)
+        part = cv2.bitwise_and(part, mask)
+    part = remove_specks(part, min_speck)
+    return _describe_ink(part, (left, top, right, bottom))
+
+
+def _describe_ink(part: np.ndarray, region: BBox) -> InkMeasure:
+    left, top, right, bottom = region
+    pixels = int(np.count_nonzero(part))
+    if pixels == 0:
+        return InkMeasure(0.0, 0, 0, 0.0, 0.0, None)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+    ys, xs = np.nonzero(part)
+    bbox = (
+        left + int(xs.min()),
+        top + int(ys.min()),
+        left + int(xs.max()) + 1,
+        top + int(ys.max()) + 1,
+    )
+    width, height = max(1, right - left), max(1, bottom - top)
+    return InkMeasure(
+        ink=pixels / (width * height),
+        pixels=pixels,
+        components=count - 1,
+        span=(bbox[2] - bbox[0]) / width,
+        height=(bbox[3] - bbox[1]) / height,
+        bbox=bbox,
+    )
+
+
+def _outline_coverage(part: np.ndarray, box: BBox) -> float:
+    """Return how fully the least-inked of the box's four sides is drawn (0-1).
+
+    Each side is a thin band just inside the box, because the box comes
+    from a dilated outline and a fax border may be a pixel off. Taking the
+    weakest side rejects letters such as "F" or "L" that have only two or
+    three straight sides.
+    """
+    left, top, right, bottom = box
+    band = max(2, (right - left) // 10)
+    sides = [
+        part[top : top + band, left:right].max(axis=0, initial=0),
+        part[bottom - band : bottom, left:right].max(axis=0, initial=0),
+        part[top:bottom, left : left + band].max(axis=1, initial=0),
+        part[top:bottom, right - band : right].max(axis=1, initial=0),
+    ]
+    return min(float(np.count_nonzero(side)) / max(1, side.size) for side in sides)
+
+
+def _ring_ink(ink: np.ndarray, box: BBox, side: int, min_speck: int) -> float:
+    """Return the ink share of a ring around the box, label side left out.
+
+    The ring reaches far on the left, top and bottom, where a stray tick
+    lands, and only a sliver on the right, where the label starts. Straight
+    lines (the borders of neighbouring boxes) are erased before counting.
+    """
+    left, top, right, bottom = box
+    margin = max(3, round(side * 0.4))
+    outer = (left - margin, top - margin, right + max(2, side // 8), bottom + margin)
+    part = remove_rules(crop(ink, outer), max(4, round(side * 0.8)), tilt=0)
+    ol, ot, _, _ = clip_box(outer, ink.shape)
+    grow = max(2, side // 10)
+    part[
+        max(0, top - grow - ot) : max(0, bottom + grow - ot),
+        max(0, left - grow - ol) : max(0, right + grow - ol),
+    ] = 0
+    part = remove_specks(part, min_speck)
+    ring_area = part.size - (right - left + 2 * grow) * (bottom - top + 2 * grow)
+    return float(np.count_nonzero(part)) / max(1, ring_area)
+
+
+def _same_box(a: BBox, b: BBox) -> bool:
+    return all(abs(p - q) <= 4 for p, q in zip(a, b, strict=True))

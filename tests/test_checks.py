@@ -1,0 +1,298 @@
+"""Tests for mark measurement (classifiers.marks) and the form checks."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from classifiers import page_cache
+from classifiers.checks import check_document, judge_box
+from classifiers.form_regions import locate_regions
+from classifiers.marks import (
+    BoxMark,
+    find_checkboxes,
+    find_horizontal_lines,
+    ink_map,
+    measure_box,
+    measure_ink,
+)
+from intake.types import Document, Page
+from ocr.tesseract import read_words
+from tests.test_extract import FORM_VALUES, render_form_page
+
+TODAY = date(2026, 3, 1)
+
+
+def _canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    image = Image.new("L", (600, 240), 255)
+    return image, ImageDraw.Draw(image)
+
+
+def _draw_boxes(draw: ImageDraw.ImageDraw) -> list[tuple[int, int, int, int]]:
+    boxes = [
+        (20, 20, 50, 50),
+        (120, 20, 150, 50),
+        (220, 20, 250, 50),
+        (320, 20, 350, 50),
+    ]
+    for box in boxes:
+        draw.rectangle(box, outline=0, width=2)
+    return boxes
+
+
+def test_find_checkboxes_with_any_mark() -> None:
+    image, draw = _canvas()
+    _draw_boxes(draw)
+    draw.line([(125, 35), (133, 45), (148, 8)], fill=0, width=3)
+    draw.line([(222, 22), (248, 48)], fill=0, width=3)
+    draw.line([(222, 48), (248, 22)], fill=0, width=3)
+    draw.rectangle((324, 24, 346, 46), fill=0)
+    found = find_checkboxes(ink_map(image), (0, 0, 600, 100), 20, 45)
+    assert len(found) == 4
+    assert [box[0] for box in found] == sorted(box[0] for box in found)
+
+
+def test_measure_box_tells_marks_from_empty() -> None:
+    image, draw = _canvas()
+    empty, tick, cross, filled = _draw_boxes(draw)
+    draw.line([(125, 35), (133, 45), (148, 8)], fill=0, width=3)
+    draw.line([(222, 22), (248, 48)], fill=0, width=3)
+    draw.line([(222, 48), (248, 22)], fill=0, width=3)
+    draw.rectangle((324, 24, 346, 46), fill=0)
+    ink = ink_map(image)
+    assert judge_box(measure_box(ink, empty))[0] is False
+    assert judge_box(measure_box(ink, tick))[0] is True
+    assert judge_box(measure_box(ink, cross))[0] is True
+    assert judge_box(measure_box(ink, filled))[0] is True
+
+
+def test_measure_box_ignores_its_thick_border() -> None:
+    image, draw = _canvas()
+    draw.rectangle((20, 20, 50, 50), outline=0, width=4)
+    mark = measure_box(ink_map(image), (20, 20, 51, 51))
+    assert mark.fill < 0.02
+
+
+def test_judge_box_faint_mark_is_unsure() -> None:
+    assert judge_box(BoxMark((0, 0, 30, 30), fill=0.04, outside=0.0))[0] is None
+
+
+def test_judge_box_stray_mark_unsure() -> None:
+    assert judge_box(BoxMark((0, 0, 30, 30), fill=0.0, outside=0.1))[0] is None
+
+
+def test_measure_ink_removes_the_printed_line() -> None:
+    image, draw = _canvas()
+    draw.line([(20, 200), (500, 200)], fill=0, width=2)
+    measure = measure_ink(ink_map(image), (10, 120, 520, 203), rule_length=100)
+    assert measure.pixels == 0
+
+
+def test_measure_ink_finds_a_signature_stroke() -> None:
+    image, draw = _canvas()
+    draw.line([(20, 200), (500, 200)], fill=0, width=2)
+    points = [(40 + i * 3, 170 + 15 * math.sin(i / 3)) for i in range(80)]
+    draw.line(points, fill=0, width=3)
+    measure = measure_ink(ink_map(image), (10, 120, 520, 203), rule_length=100)
+    assert measure.components >= 1
+    assert measure.span > 0.4
+
+
+def test_measure_ink_drops_speckle() -> None:
+    image, _ = _canvas()
+    pixels = np.asarray(image).copy()
+    rng = random.Random(7)
+    for _ in range(60):
+        pixels[rng.randrange(120, 200), rng.randrange(10, 520)] = 0
+    measure = measure_ink(ink_map(Image.fromarray(pixels)), (10, 120, 520, 203))
+    assert measure.pixels == 0
+
+
+def test_find_horizontal_lines_bridges_small_gaps() -> None:
+    image, draw = _canvas()
+    draw.line([(20, 200), (250, 200)], fill=0, width=2)
+    draw.line([(253, 200), (500, 200)], fill=0, width=2)
+    lines = find_horizontal_lines(ink_map(image), (0, 150, 600, 240), 300)
+    assert len(lines) == 1
+    assert lines[0][0] <= 22
+    assert lines[0][2] >= 498
+
+
+# Checks on forms rendered from the registered layouts -----------------------
+
+
+def _checks(page: Page, doc_type: str = "third_party_release") -> dict:
+    document = Document(
+        Path("form.pdf"), [page], doc_type=doc_type, language=page.language
+    )
+    return check_document(document, TODAY)
+
+
+@pytest.fixture(scope="module")
+def signed_ticked() -> Page:
+    return render_form_page("third_party_release_en", FORM_VALUES, ("info_xray",))
+
+
+@pytest.fixture(scope="module")
+def unsigned_unticked() -> Page:
+    values = {
+        k: v for k, v in FORM_VALUES.items() if k not in ("purpose", "signature_date")
+    }
+    return render_form_page(
+        "third_party_release_en", values, ("info_lab",), signature=False
+    )
+
+
+def test_checks_pass_on_complete_form(signed_ticked: Page) -> None:
+    checks = _checks(signed_ticked)
+    assert checks["signed"].passed is True
+    assert checks["signed"].confidence >= 0.8
+    assert checks["signature_date"].value == "2026-02-14"
+    assert checks["xray_scan_reports_checked"].passed is True
+    assert checks["release_to"].passed is True
+    assert checks["hipaa_information"].passed is True
+    assert checks["hipaa_purpose"].passed is True
+    assert checks["hipaa_expiry"].value == "2026-12-31"
+    assert checks["representative_authority"].passed is True
+
+
+def test_checks_fail_on_incomplete_form(unsigned_unticked: Page) -> None:
+    checks = _checks(unsigned_unticked)
+    assert checks["signed"].passed is False
+    assert checks["signed"].confidence >= 0.8
+    assert checks["signature_date"].passed is False
+    assert checks["xray_scan_reports_checked"].passed is False
+    assert checks["hipaa_information"].passed is True
+    assert checks["hipaa_purpose"].passed is False
+
+
+def test_checks_carry_page_and_evidence_box(signed_ticked: Page) -> None:
+    checks = _checks(signed_ticked)
+    for name in ("signed", "signature_date", "xray_scan_reports_checked"):
+        assert checks[name].page == 1, name
+        assert checks[name].bbox is not None, name
+
+
+def test_checks_by_labels_without_layout(
+    signed_ticked: Page, unsigned_unticked: Page
+) -> None:
+    from classifiers import checks as checks_module
+
+    for page, signed, ticked in (
+        (signed_ticked, True, True),
+        (unsigned_unticked, False, False),
+    ):
+        regions = locate_regions(page, None)
+        assert checks_module.check_signed(page, regions).passed is signed
+        assert checks_module.check_xray_box(page, regions).passed is ticked
+
+
+def test_release_images_form_gets_its_checks_only() -> None:
+    page = render_form_page("release_images_es", {"signature_date": "14/02/2026"})
+    checks = _checks(page, "release_images")
+    assert set(checks) == {"signed", "signature_date", "representative_authority"}
+    assert checks["signed"].passed is True
+    assert checks["signature_date"].value == "2026-02-14"
+
+
+def test_checks_skip_letters() -> None:
+    page = Page(Path("x.pdf"), 1, Image.new("L", (100, 100), 255), 200)
+    assert _checks(page, "physician_request") == {}
+
+
+def test_page_cache_keeps_one_entry_per_page() -> None:
+    page = Page(Path("x.pdf"), 1, Image.new("L", (10, 10), 255), 200)
+    calls = []
+    for _ in range(3):
+        page_cache.cached(page, "key", lambda p: calls.append(p) or len(calls))
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("name", ["efax-0017.pdf", "fax-0019.tif", "scan-0027.pdf"])
+def test_checks_corpus_file_match_truth(name: str) -> None:
+    from classifiers.split import split_documents
+    from tests.test_split import read_corpus_file
+
+    pages, truth = read_corpus_file(name)
+    documents = split_documents(pages)
+    assert len(documents) == len(truth)
+    for document, expected in zip(documents, truth, strict=True):
+        checks = check_document(document, TODAY)
+        expected_checks = expected["checks"]
+        where = document.page_numbers
+        if expected_checks["signed"] is not None:
+            assert checks["signed"].passed is expected_checks["signed"], where
+        if expected_checks["xray_scan_reports_checked"] is not None:
+            got = checks["xray_scan_reports_checked"].passed
+            assert got is expected_checks["xray_scan_reports_checked"], where
+        if expected_checks["signature_date"] is not None:
+            assert (
+                checks["signature_date"].value == expected_checks["signature_date"]
+            ), where
+
+
+def test_circled_empty_box_counts_as_marked() -> None:
+    image, draw = _canvas()
+    draw.rectangle((100, 80, 130, 110), outline=0, width=2)
+    draw.ellipse((82, 66, 148, 124), outline=0, width=3)
+    ink = ink_map(image)
+    (box,) = find_checkboxes(ink, (60, 50, 200, 140), 20, 45)
+    mark = measure_box(ink, box)
+    assert mark.fill < 0.02
+    assert mark.surround >= 3
+    assert judge_box(mark)[0] is True
+
+
+def test_fit_follows_a_skewed_page(signed_ticked: Page) -> None:
+    from classifiers.layout_fit import fit_layout
+    from intake.forms import load_layout
+
+    turned = signed_ticked.image.rotate(1.5, expand=False, fillcolor=255)
+    words = read_words(turned, "eng", 3, 120)
+    page = Page(Path("skewed.pdf"), 1, turned, 200, words)
+    fit = fit_layout(load_layout("third_party_release_en"), page)
+    assert fit is not None
+    assert fit.trusted
+    assert abs(abs(fit.rotation) - 1.5) < 0.5
+    checks = _checks(page)
+    assert checks["signed"].passed is True
+    assert checks["xray_scan_reports_checked"].passed is True
+
+
+def _text_layer_form(signature_words: list[str]) -> Page:
+    """Render the blank third-party form and type words on its signature line."""
+    from classifiers.layout_fit import load_template
+    from intake.types import Word
+
+    template = load_template("third_party_release_en")
+    layout = template.layout
+    scale = 200 / 72
+    image = render_form_page("third_party_release_en", {}, signature=False).image
+    words = [
+        Word(w.key, 100.0, tuple(round(v * scale) for v in w.box), (1, 1, i))
+        for i, w in enumerate(template.words)
+    ]
+    left, _, _, bottom = layout.signature.box  # type: ignore[union-attr]
+    x, y = round(left * scale) + 40, round(bottom * scale) - 40
+    draw = ImageDraw.Draw(image)
+    for text in signature_words:
+        draw.text((x, y), text, fill=0)
+        words.append(Word(text, 100.0, (x, y, x + 8 * len(text), y + 12), (9, 1, 1)))
+        x += 8 * len(text) + 10
+    return Page(Path("efax.pdf"), 1, image, 200, words, has_text_layer=True)
+
+
+def test_typed_slash_s_signature_counts() -> None:
+    checks = _checks(_text_layer_form(["/s/", "Ana", "Ruiz"]))
+    assert checks["signed"].passed is True
+
+
+def test_typed_name_without_slash_s_is_unsure() -> None:
+    checks = _checks(_text_layer_form(["Ana", "Ruiz"]))
+    assert checks["signed"].passed is None

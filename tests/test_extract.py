@@ -1,0 +1,421 @@
+"""Tests for dates, names, letter and form fields, and routing."""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from PIL import Image, ImageDraw
+from reportlab.pdfgen.canvas import Canvas
+
+from classifiers.dates import find_dates, parse_date
+from classifiers.extract import detect_routing, extract_fields, read_field
+from classifiers.form_regions import locate_regions
+from classifiers.letter_fields import extract_letter_fields
+from classifiers.names import clean_name, normalize_name, split_credentials
+from intake.forms import load_layout
+from intake.forms.render import draw_layout, draw_typed_check, draw_typed_values
+from intake.reasons import Reason
+from intake.types import Document, Page
+from ocr.tesseract import read_words
+from tests.test_classify import LAW_LETTER, LETTER, REPORT_ONLY_LETTER, make_text_page
+
+TODAY = date(2026, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("03/14/2026", "en", "2026-03-14"),
+        ("3-14-26", "en", "2026-03-14"),
+        ("14/03/2026", "es", "2026-03-14"),
+        ("March 14, 2026", "en", "2026-03-14"),
+        ("Mar. 14 2026", "en", "2026-03-14"),
+        ("14 marzo 2026", "es", "2026-03-14"),
+        ("14 de marzo de 2026", "es", "2026-03-14"),
+        ("2026-03-14", "en", "2026-03-14"),
+        ("2026-03-14", "es", "2026-03-14"),
+        ("03.14.2026", "en", "2026-03-14"),
+        ("03 / 14 / 2026", "en", "2026-03-14"),
+        ("14-Mar-26", "en", "2026-03-14"),
+        ("Fecha: 2 de septiembre del 2025", "es", "2025-09-02"),
+    ],
+)
+def test_parse_date_formats(text: str, language: str, expected: str) -> None:
+    reading = parse_date(text, language, today=TODAY)
+    assert reading is not None
+    assert reading.iso == expected
+
+
+def test_parse_date_order_follows_language() -> None:
+    english = parse_date("04/09/1971", "en", today=TODAY)
+    spanish = parse_date("04/09/1971", "es", today=TODAY)
+    assert english is not None and english.iso == "1971-04-09"
+    assert spanish is not None and spanish.iso == "1971-09-04"
+
+
+def test_parse_date_swaps_impossible_order() -> None:
+    reading = parse_date("14/03/2026", "en", today=TODAY)
+    assert reading is not None
+    assert reading.iso == "2026-03-14"
+    assert reading.confidence < 0.8
+
+
+def test_parse_date_rejects_invalid_dates() -> None:
+    assert parse_date("13/13/2026", "en", today=TODAY) is None
+    assert parse_date("02/30/2026", "en", today=TODAY) is None
+    assert parse_date("March 2026", "en", today=TODAY) is None
+    assert parse_date("phone 555-123-4567", "en", today=TODAY) is None
+    assert parse_date("P. 1/3", "en", today=TODAY) is None
+
+
+def test_parse_date_two_digit_year_century() -> None:
+    recent = parse_date("5/3/26", "en", today=TODAY)
+    old = parse_date("5/3/58", "en", today=TODAY)
+    birth = parse_date("5/3/20", "en", today=TODAY, future_years=0)
+    assert recent is not None and recent.iso == "2026-05-03"
+    assert old is not None and old.iso == "1958-05-03"
+    assert birth is not None and birth.iso == "2020-05-03"
+    assert recent.confidence < 0.9
+
+
+def test_parse_date_repairs_ocr_letters_with_lower_confidence() -> None:
+    reading = parse_date("DOB: O3/l4/1958", "en", today=TODAY)
+    assert reading is not None
+    assert reading.iso == "1958-03-14"
+    assert reading.confidence < 0.85
+
+
+def test_find_dates_returns_offsets_in_order() -> None:
+    text = "Born 04/09/1971, seen March 2, 2026."
+    readings = find_dates(text, "en", today=TODAY)
+    assert [r.iso for r in readings] == ["1971-04-09", "2026-03-02"]
+    assert text[readings[0].start : readings[0].end] == "04/09/1971"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("María José García-López", "María José García-López"),
+        (": Dr. Alan O'Neil, MD, FACR", "Alan O'Neil"),
+        ("____ Ana Ruiz ____", "Ana Ruiz"),
+        ("García, María", "García, María"),
+        ("de la Cruz, Juan", "de la Cruz, Juan"),
+    ],
+)
+def test_clean_name_keeps_real_names(raw: str, expected: str) -> None:
+    assert clean_name(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["John 5mith", "", "12/04/1971", "a b c d e f g h"])
+def test_clean_name_rejects_non_names(raw: str) -> None:
+    assert clean_name(raw) is None
+
+
+def test_split_credentials() -> None:
+    assert split_credentials("Ana Ruiz, M.D., FACR") == ("Ana Ruiz", ["M.D.", "FACR"])
+
+
+def test_normalize_name_swaps_last_first_and_folds() -> None:
+    assert normalize_name("García-López, María") == normalize_name("Maria Garcia Lopez")
+
+
+def _letter_document(lines: list[str], doc_type: str = "physician_request") -> Document:
+    page = make_text_page(lines)
+    return Document(Path("letter.pdf"), [page], doc_type=doc_type)
+
+
+def test_letter_fields_from_labels_and_sentences() -> None:
+    fields = extract_letter_fields(_letter_document(LETTER))
+    assert fields["patient_name"].value == "Ana Ruiz Soto"
+    assert fields["date_of_birth"].value == "1971-04-09"
+    assert fields["exam_date"].value == "2026-02-14"
+    assert fields["exam_description"].value == "CT abdomen and pelvis with contrast"
+    assert fields["physician_name"].value == "Laura Chen"
+    assert fields["physician_fax"].value == "541-555-0143"
+
+
+def test_letter_fields_carry_page_and_box() -> None:
+    fields = extract_letter_fields(_letter_document(LETTER))
+    name = fields["patient_name"]
+    assert name.page == 1
+    assert name.bbox is not None
+    assert 0 < name.confidence <= 1
+
+
+def test_letter_mrn_and_spanish_dates() -> None:
+    lines = [
+        "Estimado colega:",
+        "Paciente: José Luis Pérez Gómez",
+        "Fecha de nacimiento: 09/04/1971  Expediente: 00451273",
+        "Le solicito las imágenes de la tomografía de tórax realizada el 14/02/2026.",
+        "Atentamente,",
+        "Dra. Carmen Ortiz",
+    ]
+    document = _letter_document(lines)
+    document.language = "es"
+    fields = extract_letter_fields(document)
+    assert fields["patient_name"].value == "José Luis Pérez Gómez"
+    assert fields["date_of_birth"].value == "1971-04-09"
+    assert fields["mrn"].value == "00451273"
+    assert fields["exam_date"].value == "2026-02-14"
+
+
+def test_letter_date_is_not_exam_date() -> None:
+    lines = [
+        "March 2, 2026",
+        "Patient: Ana Ruiz",
+        "Please send her MRI of the knee images.",
+    ]
+    fields = extract_letter_fields(_letter_document(lines))
+    assert "exam_date" not in fields
+
+
+def test_routing_legal_letter() -> None:
+    reasons = detect_routing(_letter_document(LAW_LETTER, "other"))
+    assert Reason.LEGAL_REQUEST in reasons
+    assert Reason.REPORT_ONLY_REQUEST not in reasons
+
+
+def test_routing_report_only_letter() -> None:
+    reasons = detect_routing(_letter_document(REPORT_ONLY_LETTER, "other"))
+    assert reasons == [Reason.REPORT_ONLY_REQUEST]
+
+
+def test_routing_plain_physician_letter() -> None:
+    assert detect_routing(_letter_document(LETTER)) == []
+
+
+def test_routing_form_ignores_printed_legal_words() -> None:
+    page = make_text_page(
+        ["Relationship to patient or legal authority (power of attorney)"]
+    )
+    document = Document(Path("form.pdf"), [page], doc_type="release_images")
+    assert detect_routing(document) == []
+
+
+# Forms rendered with the registered layouts and read by tesseract ----------
+
+FORM_VALUES = {
+    "patient_name": "Maria Garcia-Lopez",
+    "date_of_birth": "04/09/1971",
+    "mrn": "00451273",
+    "release_to_name": "Helen Park",
+    "release_to_address": "12 Elm Street\nSpringfield, OR 97477",
+    "purpose": "Continuing care",
+    "expiry_date": "12/31/2026",
+    "signature_date": "02/14/2026",
+}
+
+
+def render_form_page(
+    form_id: str,
+    values: dict[str, str],
+    checked: tuple[str, ...] = (),
+    signature: bool = True,
+    dpi: int = 200,
+) -> Page:
+    """Render a registered form with typed values, add a pen stroke, OCR it."""
+    layout = load_layout(form_id)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=layout.page_size, invariant=1)
+    draw_layout(canvas, layout)
+    draw_typed_values(canvas, layout, values)
+    for element_id in checked:
+        draw_typed_check(canvas, layout, layout.element(element_id))
+    canvas.showPage()
+    canvas.save()
+    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        image = pdf.pages[0].to_image(resolution=dpi).original.convert("L")
+    if signature:
+        draw_signature(image, layout.signature.box, dpi)  # type: ignore[union-attr]
+    language = layout.language
+    words = read_words(image, "spa" if language == "es" else "eng", 3, 120)
+    return Page(Path(f"{form_id}.pdf"), 1, image, dpi, words, language=language)
+
+
+def draw_signature(image: Image.Image, box: tuple[float, ...], dpi: int) -> None:
+    """Draw a wavy pen stroke above the signature line of a layout box."""
+    scale = dpi / 72
+    left, bottom = box[0] * scale + 40, box[3] * scale - 10
+    points = [(left + i * 4, bottom - 30 - 20 * math.sin(i / 4)) for i in range(90)]
+    ImageDraw.Draw(image).line(points, fill=0, width=3)
+
+
+@pytest.fixture(scope="module")
+def third_party_page() -> Page:
+    return render_form_page("third_party_release_en", FORM_VALUES, ("info_xray",))
+
+
+def test_form_fields_through_registered_layout(third_party_page: Page) -> None:
+    document = Document(
+        Path("form.pdf"), [third_party_page], doc_type="third_party_release"
+    )
+    fields = extract_fields(document)
+    assert fields["date_of_birth"].value == "1971-04-09"
+    assert fields["mrn"].value == "00451273"
+    assert fields["release_to_name"].value == "Helen Park"
+    assert fields["release_to_address"].value == "12 Elm Street, Springfield, OR 97477"
+    assert fields["purpose"].value == "Continuing care"
+    assert fields["expiry_date"].value == "2026-12-31"
+    assert fields["signature_date"].value == "2026-02-14"
+    assert normalize_name(fields["patient_name"].value or "") == "maria garcia lopez"
+
+
+def test_form_fields_by_labels_without_layout(third_party_page: Page) -> None:
+    regions = locate_regions(third_party_page, None)
+    expected = {
+        "date_of_birth": "1971-04-09",
+        "mrn": "00451273",
+        "release_to_name": "Helen Park",
+        "purpose": "Continuing care",
+        "expiry_date": "2026-12-31",
+        "signature_date": "2026-02-14",
+    }
+    for role, value in expected.items():
+        field = read_field(third_party_page, regions.fields[role], "en")
+        assert field is not None, role
+        assert field.value == value, role
+    assert regions.fields["release_to_address"].source == "label"
+
+
+def test_form_field_bbox_lies_in_page(third_party_page: Page) -> None:
+    document = Document(
+        Path("form.pdf"), [third_party_page], doc_type="third_party_release"
+    )
+    fields = extract_fields(document)
+    width, height = third_party_page.image.size
+    for name, field in fields.items():
+        assert field.page == 1, name
+        assert field.bbox is not None, name
+        left, top, right, bottom = field.bbox
+        assert 0 <= left < right <= width, name
+        assert 0 <= top < bottom <= height, name
+
+
+SCORED_FIELDS = (
+    "patient_name",
+    "date_of_birth",
+    "mrn",
+    "exam_date",
+    "exam_description",
+    "release_to_name",
+    "release_to_address",
+    "physician_name",
+    "physician_fax",
+)
+
+
+@pytest.mark.parametrize("name", ["efax-0017.pdf", "image-0052.png"])
+def test_extract_corpus_fields_match_truth(name: str) -> None:
+    from classifiers.split import split_documents
+    from tests.test_split import read_corpus_file
+
+    pages, truth = read_corpus_file(name)
+    documents = split_documents(pages)
+    assert len(documents) == len(truth)
+    for document, expected in zip(documents, truth, strict=True):
+        fields = extract_fields(document)
+        for key in SCORED_FIELDS:
+            value = expected["fields"][key]
+            if value is None:
+                continue
+            assert key in fields, (document.page_numbers, key)
+            got = fields[key].value or ""
+            assert normalize_name(got) == normalize_name(value), (
+                document.page_numbers,
+                key,
+            )
+
+
+NO_EXAM_LETTER = [
+    "Dear Colleague,",
+    "Our office is caring for the patient listed below. Please send a copy of all",
+    "imaging studies from the past year on CD to our office at the address above,",
+    "so that we can review them before the next visit. Thank you for your help.",
+    "Patient: Ana Ruiz Soto",
+    "DOB: 04/09/1971",
+    "Sincerely,",
+    "Laura Chen, MD",
+]
+
+
+def test_letter_absent_exam_reported_on_clear_print() -> None:
+    document = _letter_document(NO_EXAM_LETTER)
+    document.pages[0].ocr_confidence = 95.0
+    fields = extract_letter_fields(document)
+    assert fields["exam_date"].value is None
+    assert fields["exam_description"].value is None
+    assert fields["exam_date"].confidence >= 0.8
+    assert fields["date_of_birth"].value == "1971-04-09"
+
+
+def test_letter_absence_needs_a_read_body() -> None:
+    lines = [
+        line
+        for line in NO_EXAM_LETTER
+        if "office" not in line and "so that" not in line
+    ]
+    document = _letter_document(lines)
+    document.pages[0].ocr_confidence = 95.0
+    assert "exam_date" not in extract_letter_fields(document)
+
+
+def test_letter_absence_not_reported_on_poor_ocr() -> None:
+    document = _letter_document(NO_EXAM_LETTER)
+    document.pages[0].ocr_confidence = 60.0
+    assert "exam_date" not in extract_letter_fields(document)
+
+
+def test_typed_name_corrects_handwritten_reading() -> None:
+    from classifiers import page_cache
+    from classifiers.extract import match_typed_name
+    from classifiers.split import FILE_PAGES_KEY
+    from intake.types import FieldValue
+
+    letter = make_text_page(LETTER, number=1)
+    letter.ocr_confidence = 95.0
+    form = make_text_page(["AUTHORIZATION TO RELEASE IMAGES"], number=2)
+    pages = [letter, form]
+    for page in pages:
+        page_cache.cached(page, FILE_PAGES_KEY, lambda _: pages)
+    document = Document(Path("fax.tif"), [form], doc_type="release_images")
+    close = match_typed_name(document, FieldValue("Ana Ruis Sota", 0.7, 2))
+    other = match_typed_name(document, FieldValue("Peter Lang", 0.7, 2))
+    assert close.value == "Ana Ruiz Soto"
+    assert close.reader == "file_context"
+    assert other.value == "Peter Lang"
+
+
+def test_visual_rows_join_label_and_value() -> None:
+    from classifiers.lines import visual_rows
+    from intake.types import Word
+
+    image = Image.new("L", (1700, 2200), 255)
+    words = [
+        Word("Patient", 95.0, (150, 300, 270, 328), (1, 1, 1)),
+        Word("name:", 95.0, (280, 300, 360, 328), (1, 1, 1)),
+        Word("Ana", 95.0, (700, 298, 760, 330), (2, 1, 1)),
+        Word("Ruiz", 95.0, (770, 298, 840, 330), (2, 1, 1)),
+    ]
+    page = Page(Path("x.pdf"), 1, image, 200, words)
+    rows = visual_rows(page)
+    assert [row.text for row in rows] == ["Patient name: Ana Ruiz"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("lan Byrne", "Ian Byrne"),
+        ("Ana de la Cruz", "Ana de la Cruz"),
+        ("Iris", "Iris"),
+    ],
+)
+def test_repair_ocr_name(raw: str, expected: str) -> None:
+    from classifiers.names import repair_ocr_name
+
+    assert repair_ocr_name(raw) == expected
