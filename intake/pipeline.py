@@ -1,0 +1,185 @@
+"""Run source files through every stage and store what comes out.
+
+Stages, in order: read (load, normalize, OCR: ``ocr.reader``), split and
+classify (``classifiers.split``), extract (``classifiers.extract``), check
+(``classifiers.checks``), decide (``intake.decide``), store.
+
+``analyse_file`` does the work and touches no database, so it can run in a
+worker process; ``record_result`` stores its result in the parent. A file
+that cannot be read is quarantined with its reason. An unexpected exception
+in any stage quarantines the file too (reason ``internal_error``), so one
+bad file never stops a run and no file is silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from classifiers.checks import check_document
+from classifiers.extract import detect_routing, extract_fields
+from classifiers.split import split_documents
+from intake import store
+from intake.decide import decide
+from intake.errors import IntakeError
+from intake.output import document_record, quarantined_record
+from intake.quarantine import quarantine_file
+from intake.reasons import Reason
+from intake.settings import Settings
+from intake.types import Document
+from matchers.match import finish_file, match_stored_document, thresholds_from
+from ocr.reader import read_file
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunContext:
+    """Settings, database and processing day shared by every file in a run."""
+
+    settings: Settings
+    engine: Engine
+    today: date
+    move_quarantined: bool = False
+
+
+@dataclass
+class FileResult:
+    """The outcome of analysing one file: its documents, or the reason for none."""
+
+    path: Path
+    sha256: str = ""
+    size: int = 0
+    documents: list[Document] = field(default_factory=list)
+    reason: Reason | None = None
+    message: str = ""
+
+    @property
+    def file_id(self) -> str:
+        """A short id for logs: the content hash prefix, never the name."""
+        return self.sha256[:12] or "unreadable"
+
+
+def process_file(path: Path, context: RunContext) -> list[dict[str, Any]]:
+    """Analyse one file, store the result and return its output records."""
+    return record_result(analyse_file(path, context.settings, context.today), context)
+
+
+def analyse_file(path: Path, settings: Settings, today: date) -> FileResult:
+    """Run every stage on ``path``.
+
+    A file that cannot be read, and any exception raised by a stage, end
+    up in the result's ``reason`` and ``message`` instead of propagating.
+    """
+    result = FileResult(path=path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        log.error("input file cannot be read: %s", error.strerror)
+        result.reason = Reason.FILE_CORRUPT
+        result.message = (
+            f"{path}: cannot be read ({error.strerror}). Check that the file "
+            f"exists and that the intake user may read it."
+        )
+        return result
+
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    result.size = len(data)
+    try:
+        result.documents = analyse_pages(path, settings, today)
+    except IntakeError as error:
+        result.reason = error.reason
+        result.message = str(error)
+    except Exception:
+        log.exception("internal error on file %s", result.file_id)
+        result.reason = Reason.INTERNAL_ERROR
+        result.message = (
+            f"{path}: the intake code failed on this file. This is a bug; "
+            f"report it with the file id {result.file_id} from the log."
+        )
+    return result
+
+
+def analyse_pages(path: Path, settings: Settings, today: date) -> list[Document]:
+    """Read, split, classify, extract, check and decide; store nothing."""
+    pages = read_file(path, settings)
+    documents = split_documents(pages)
+    for document in documents:
+        document.doc_id = uuid.uuid4().hex[:16]
+        document.fields = extract_fields(document)
+        document.reasons = [str(reason) for reason in detect_routing(document)]
+        document.checks = check_document(document, today)
+        document.status, document.reasons = decide(document, today)
+    return documents
+
+
+def record_result(result: FileResult, context: RunContext) -> list[dict[str, Any]]:
+    """Store ``result`` (quarantining a failed file) and return its records."""
+    source = str(result.path)
+    if result.reason is not None:
+        return [_quarantine(result, context)]
+
+    page_count = sum(len(d.pages) for d in result.documents)
+    row = store.save_source(
+        context.engine,
+        store.SourceFile(
+            path=source, sha256=result.sha256, size=result.size, page_count=page_count
+        ),
+    )
+    assert row.id is not None
+    records = []
+    thresholds = thresholds_from(context.settings)
+    for document in result.documents:
+        store.save_document(context.engine, row.id, document)
+        document.match = match_stored_document(
+            context.engine, document, row.id, context.today, thresholds
+        )
+    finish_file(context.engine, row.id, result.documents, context.today, thresholds)
+    for document in result.documents:
+        log.info(
+            "document %s file=%s pages=%s type=%s status=%s reasons=%s match=%s",
+            document.doc_id,
+            result.file_id,
+            document.page_numbers,
+            document.doc_type,
+            document.status,
+            ",".join(document.reasons),
+            document.match["band"],
+        )
+        records.append(document_record(document, source))
+    return records
+
+
+def _quarantine(result: FileResult, context: RunContext) -> dict[str, Any]:
+    assert result.reason is not None
+    target: Path | None = None
+    if result.sha256:
+        target = quarantine_file(
+            result.path,
+            result.sha256,
+            result.reason,
+            result.message,
+            context.settings.quarantine_dir,
+            move=context.move_quarantined,
+        )
+    store.save_source(
+        context.engine,
+        store.SourceFile(
+            path=str(result.path),
+            sha256=result.sha256,
+            size=result.size,
+            status="quarantined",
+            reason=str(result.reason),
+            message=result.message,
+            quarantine_path=None if target is None else str(target),
+        ),
+    )
+    log.warning("file %s quarantined: %s", result.file_id, result.reason)
+    return quarantined_record(str(result.path), result.reason, result.message)
