@@ -8,8 +8,8 @@ either way, a box not found, a date that does not parse all give None.
 Signature policy. A form is signed when the signing area above the
 signature line contains pen strokes once the printed line, the label and
 fax specks are removed. On a page read from a PDF text layer, typed words
-in the signing area are masked first: typed text counts as a signature
-only when it is an electronic signature mark ("/s/ Ana Ruiz"); any other
+in the signing area are masked first. Typed text counts as a signature
+only when it is an electronic signature mark ("/s/ Ana Ruiz"). Any other
 typed text there, with no strokes beside it, is reported as unsure.
 
 Checks that apply per type: both forms get ``signed``, ``signature_date``

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from classifiers.lines import content_lines
+from classifiers.marks import ink_share
 from classifiers.nlp import PhraseFinder
 from intake.types import DOC_TYPES, Page
 
@@ -636,6 +637,9 @@ CONCEPTS: dict[str, Concept] = {
 BLANK_MAX_WORDS = 3
 """A page with at most this many confident words is treated as blank."""
 BLANK_MIN_CONFIDENCE = 60.0
+BLANK_MAX_INK = 0.01
+"""Share of a page's pixels that may be ink, once specks are dropped, on a
+blank page; printed text covers several percent."""
 SOFTMAX_TEMPERATURE = 2.0
 EVIDENCE_FOR_FULL_CONFIDENCE = 9.0
 """A winning score below this caps the confidence (too little evidence)."""
@@ -711,11 +715,18 @@ def confidence_from_scores(scores: dict[str, float]) -> tuple[str, float]:
 
 
 def is_blank_page(page: Page) -> bool:
-    """Return True when the page has (nearly) no confident words."""
+    """Return True when the page has (nearly) no confident words and little ink.
+
+    A page whose text OCR could not read (a dark or garbled fax) still
+    carries ink, so it is not blank: it is classified from what little
+    text it has and gets a low confidence.
+    """
     confident = [
         w for w in page.words if w.conf >= BLANK_MIN_CONFIDENCE and _wordlike(w.text)
     ]
-    return len(confident) <= BLANK_MAX_WORDS
+    if len(confident) > BLANK_MAX_WORDS:
+        return False
+    return ink_share(page.image) < BLANK_MAX_INK
 
 
 def page_text(page: Page) -> str:

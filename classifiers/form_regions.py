@@ -9,10 +9,11 @@ Two ways, tried in order:
 2. Otherwise the form is an unknown edition. Each area is found by its
    printed label (English and Spanish wordings in ``FIELD_LABELS``) and
    the printed line or box beside it. The line may start just right of
-   the label ("Patient name ______"), run just above it (a label printed
-   under its line, as under a signature), or run below it (a label
-   printed over its writing area, a plain line or a box). A checkbox is
-   the square found left of its label, or else right of it.
+   the label ("Patient name ______") or run just above it, for a label
+   printed under its line as under a signature. It may also run below
+   the label, for a label printed over its writing area (a line or a
+   box). A checkbox is the square found left of its label, or else right
+   of it.
 
 Known limits of the second way: a label worded unlike every entry of
 ``FIELD_LABELS`` is not found, and a page skewed by more than about two
@@ -759,7 +760,7 @@ def _area_below_label(
 ) -> tuple[BBox, BBox]:
     """Return the writing area under a label and the line at its bottom.
 
-    Three shapes are told apart. A box has a line right under the label
+    Three shapes are recognized. A box has a line right under the label
     and a second one below it, and the writing goes between them. A fill
     line some way below the label carries the writing on it. An underline
     right under the label with nothing below has the writing just under it.

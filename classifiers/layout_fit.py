@@ -10,7 +10,7 @@ least squares on the words that agree with it. The rotation absorbs skew
 that normalization left on the page, up to ``MAX_ROTATION_DEGREES``.
 
 A fit is trusted only when many words agree and the agreeing words are
-spread over the page: a different edition of the same form shares the
+spread over the page. A different edition of the same form shares the
 header and much wording, which can line up in one band of the page only.
 
 Known limits: a page scaled unevenly (a fax stretched only in part) fits

@@ -69,6 +69,17 @@ def ink_map(image: Image.Image) -> np.ndarray:
     return np.where(gray < threshold, 255, 0).astype(np.uint8)
 
 
+def ink_share(image: Image.Image, min_speck: int = 4) -> float:
+    """Return the share of a page's pixels that are ink, specks dropped.
+
+    The page is halved in each direction first; the share barely changes
+    and the count is four times faster.
+    """
+    small = image.convert("L").reduce(2)
+    ink = remove_specks(ink_map(small), min_speck)
+    return float(np.count_nonzero(ink)) / max(1, ink.size)
+
+
 def clip_box(box: BBox, shape: tuple[int, ...]) -> BBox:
     """Clip ``box`` to an array of ``shape`` (rows, columns)."""
     left, top, right, bottom = box

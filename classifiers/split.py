@@ -236,10 +236,10 @@ def _has_heading(page: Page, lines: list[TextLine]) -> bool:
 
 
 def _numbered_next(previous: PageEvidence, evidence: PageEvidence) -> bool:
-    """Return True when a page says it is page k of n and the one before, k-1 of n.
+    """Return True when a page is numbered "k of n" and the one before "k-1 of n".
 
     A form may repeat its title on every page, so the numbering outweighs
-    the title; it never joins a page that a registered (one-page) layout fits.
+    the title. It never joins a page that a registered (one-page) layout fits.
     """
     if evidence.fit is not None or previous.fit is not None:
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from classifiers.classify import (
     classify_page,
@@ -255,3 +255,13 @@ def test_classify_corpus_file_confidently(name: str) -> None:
     (document,) = split_documents(pages)
     assert document.doc_type == truth[0]["doc_type"]
     assert document.confidence >= 0.9
+
+
+def test_unreadable_inked_page_is_not_blank() -> None:
+    page = make_text_page([])
+    draw = ImageDraw.Draw(page.image)
+    for top in range(200, 2000, 30):
+        draw.rectangle((150, top, 1500, top + 12), fill=0)
+    result = classify_page(page)
+    assert not result.blank
+    assert result.confidence < 0.9
