@@ -314,15 +314,20 @@ def watched(tmp_path: Path) -> Iterator[Callable[..., WatchedInbox]]:
 
 
 def dense_page(path: Path) -> Path:
-    """Write a letter page at 300 dpi covered in small print, slow to OCR."""
+    """Write a letter page at 600 dpi covered in small print, slow to OCR.
+
+    One tesseract thread needs far longer than the time limits below for
+    it, even on an idle machine, so the limits can be generous enough that
+    the small pages never hit them on a loaded one.
+    """
     chooser = random.Random(7)
     font = ImageFont.truetype(str(FONT_PATH), 22)
-    image = Image.new("L", (2550, 3300), 255)
+    image = Image.new("L", (5100, 6600), 255)
     draw = ImageDraw.Draw(image)
-    for row in range(120):
-        words = " ".join(chooser.choice(WORDS) for _ in range(22))
+    for row in range(240):
+        words = " ".join(chooser.choice(WORDS) for _ in range(44))
         draw.text((60, 40 + row * 27), words, font=font, fill=0)
-    image.save(path, dpi=(300, 300))
+    image.save(path, dpi=(600, 600))
     return path
 
 
@@ -515,7 +520,7 @@ def test_second_sigterm_releases_file_in_progress(watched, tmp_path: Path) -> No
 
 
 def test_hung_ocr_is_quarantined_and_queue_moves_on(watched, tmp_path: Path) -> None:
-    inbox = watched(ocr_timeout=2, workers=1)
+    inbox = watched(ocr_timeout=10, workers=1)
     slow = dense_page(tmp_path / "dense.png")
     pages = write_pages(tmp_path / "pages", 3)
     inbox.start()
@@ -535,7 +540,7 @@ def test_hung_ocr_is_quarantined_and_queue_moves_on(watched, tmp_path: Path) -> 
 
 
 def test_file_timeout_kills_worker(watched, tmp_path: Path) -> None:
-    inbox = watched(file_timeout=3, workers=1)
+    inbox = watched(file_timeout=12, workers=1)
     slow = dense_page(tmp_path / "dense.png")
     pages = write_pages(tmp_path / "pages", 2)
     inbox.start()
