@@ -2,7 +2,7 @@
 # Rerun the watcher's burst, kill -9 and SIGTERM fault tests several times in
 # a row and print the COUNTS line of every run.
 #
-# Usage: tests/repeat_faults.sh [RUNS]   (default 10). One run took 3 to 5
+# Usage: tests/repeat_faults.sh [RUNS]   (default 10). One run took 4 to 7
 # minutes on a 2-core machine shared with other OCR jobs.
 set -u
 cd "$(dirname -- "$0")/.."
