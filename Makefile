@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa \
 	fonts-freefont-ttf fonts-dkg-handwriting fonts-breip fonts-femkeklaver \
 	fonts-humor-sans fonts-dancingscript fonts-comic-neue
 
-.PHONY: run test bench install system-packages samples clean
+.PHONY: run watch test bench install system-packages samples clean
 
 run: install
 	@mkdir -p $(OUT)
@@ -20,6 +20,13 @@ run: install
 		--db sqlite:///$(OUT)/intake.db --quarantine $(OUT)/quarantine \
 		--today $$($(BIN)/python -c "import json; print(json.load(open('$(CORPUS)/manifest.json'))['as_of'])")
 	$(BIN)/intake evaluate --truth $(CORPUS) $(OUT)/samples.jsonl
+
+# Watch var/inbox; copy sample files into it to see them processed once
+# and moved to var/archive.
+watch: install
+	@mkdir -p var/inbox
+	$(BIN)/intake watch var/inbox --archive var/archive \
+		--quarantine var/quarantine --db sqlite:///var/intake.db
 
 test: install
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
