@@ -27,7 +27,9 @@ SIDECAR_SUFFIXES = (".json", ".jsonl", ".csv", ".md", ".txt", ".log")
 def is_ignored(path: Path) -> bool:
     """Return True for junk and sidecar names that are never documents."""
     name = path.name
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in JUNK_PATTERNS):
+    # Windows and SMB shares write these names in any case (THUMBS.DB).
+    folded = name.casefold()
+    if any(fnmatch.fnmatchcase(folded, p.casefold()) for p in JUNK_PATTERNS):
         return True
     return path.suffix.lower() in SIDECAR_SUFFIXES
 
