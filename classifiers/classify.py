@@ -29,6 +29,7 @@ from functools import lru_cache
 from classifiers.lines import content_lines
 from classifiers.marks import ink_share
 from classifiers.nlp import PhraseFinder
+from classifiers.phrases import LEGAL_PHRASES, REPORT_ONLY_PHRASES
 from intake.types import DOC_TYPES, Page
 
 log = logging.getLogger(__name__)
@@ -518,38 +519,11 @@ CONCEPTS: dict[str, Concept] = {
         4.0,
         3,
         (
-            "law firm",
-            "law offices",
-            "law office",
-            "law group",
-            "attorneys at law",
-            "attorney at law",
-            "attorney",
-            "attorneys",
-            "esq.",
-            "esq",
-            "llp",
-            "l.l.p.",
-            "litigation",
-            "subpoena",
-            "lawsuit",
-            "our client",
-            "my client",
-            "personal injury",
-            "deposition",
+            *LEGAL_PHRASES,
             "legal counsel",
-            "counsel",
-            "paralegal",
             "case no",
             "case number",
             "claim number",
-            "court",
-            "abogado",
-            "abogados",
-            "bufete",
-            "litigio",
-            "citatorio",
-            "demanda",
         ),
     ),
     "report_only": Concept(
@@ -557,21 +531,9 @@ CONCEPTS: dict[str, Concept] = {
         4.0,
         2,
         (
-            "report only",
-            "reports only",
-            "only the report",
-            "only the radiology report",
-            "radiology report only",
+            *REPORT_ONLY_PHRASES,
             "written report",
-            "no images",
-            "images are not needed",
-            "do not need the images",
-            "do not send images",
-            "not the images",
             "medical records department",
-            "solo el informe",
-            "unicamente el informe",
-            "no se requieren imagenes",
         ),
     ),
     "lab": Concept(
