@@ -72,7 +72,7 @@ class Settings:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     rescan_interval: float = DEFAULT_RESCAN_INTERVAL
     polling: str = "auto"
-    """How the watcher learns of new files: auto, events or poll."""
+    """Mode the watcher finds new files in: auto, events or poll."""
     file_timeout: float = DEFAULT_FILE_TIMEOUT
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     duplicate_days: int = DEFAULT_DUPLICATE_DAYS

@@ -122,7 +122,7 @@ class Check:
     page: int | None = None
     bbox: BBox | None = None
     value: str | None = None
-    """What the check read, where it reads a value (an ISO date, say)."""
+    """The value the check read, such as an ISO date; None for checks that read none."""
     detail: str = ""
 
 
