@@ -84,6 +84,8 @@ def decide(document: Document, today: date) -> tuple[str, list[str]]:
 
     if document.confidence < MIN_TYPE_CONFIDENCE:
         verdict.doubt(Reason.TYPE_UNCERTAIN)
+    if any(page.orientation_uncertain for page in document.pages):
+        verdict.doubt(Reason.ORIENTATION_UNCERTAIN)
 
     if document.doc_type in FORM_TYPES:
         _judge_form(document, today, verdict)

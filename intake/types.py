@@ -82,6 +82,8 @@ class Page:
     """Clockwise degrees the page was turned to make it upright."""
     skew: float = 0.0
     """Degrees of skew removed by deskewing."""
+    orientation_uncertain: bool = False
+    """True when another turn read better than the one kept, but not clearly."""
     ocr_confidence: float = 0.0
     """Mean word confidence (0-100) of the final reading."""
     language: str = "en"

@@ -30,6 +30,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -109,7 +110,8 @@ def normalize_page(page: Page, *, timeout: float = DEFAULT_OCR_TIMEOUT) -> Page:
         timeout: Seconds the orientation OCR for this page may take in all.
 
     Returns:
-        A new page with the cleaned image and ``rotation`` and ``skew`` set.
+        A new page with the cleaned image and ``rotation``, ``skew`` and
+        ``orientation_uncertain`` set.
 
     Raises:
         OcrTimeoutError: The orientation OCR ran out of time.
@@ -125,14 +127,20 @@ def normalize_page(page: Page, *, timeout: float = DEFAULT_OCR_TIMEOUT) -> Page:
     if abs(estimate.angle) >= MIN_DESKEW:
         image = deskew(image, estimate.angle)
         skew = round(estimate.angle, 2)
-    rotation = choose_rotation(
+    rotation, uncertain = choose_rotation(
         image, estimate.vertical, page.dpi, deadline, page.source, page.number
     )
     image = turn(image, rotation)
     logger.debug(
         "page %d: deskewed %.2f degrees, turned %d", page.number, skew, rotation
     )
-    return dataclasses.replace(page, image=image, rotation=rotation, skew=skew)
+    return dataclasses.replace(
+        page,
+        image=image,
+        rotation=rotation,
+        skew=skew,
+        orientation_uncertain=uncertain,
+    )
 
 
 def ink_mask(image: Image.Image) -> np.ndarray:
@@ -245,7 +253,7 @@ def choose_rotation(
     deadline: Deadline,
     source: Path,
     page_number: int,
-) -> int:
+) -> RotationChoice:
     """Decide the clockwise turn that makes a deskewed page upright.
 
     The candidates suggested by the text-line direction are read first (0
@@ -261,11 +269,12 @@ def choose_rotation(
         page_number: The page's number, named in errors.
 
     Returns:
-        0, 90, 180 or 270. 0 when no candidate is clearly better.
+        The turn (0, 90, 180 or 270; 0 when no candidate is clearly better)
+        and whether the choice is in doubt.
     """
     sample = _shrink_to_dpi(image, dpi, ORIENTATION_DPI)
     if not ink_mask(sample).any():
-        return 0
+        return RotationChoice(0, uncertain=False)
 
     first = (0, 90, 270) if vertical else (0, 180)
     scores = {
@@ -281,7 +290,14 @@ def choose_rotation(
     return pick_rotation(scores, page_number)
 
 
-def pick_rotation(scores: dict[int, int], page_number: int = 0) -> int:
+class RotationChoice(NamedTuple):
+    """The turn chosen for a page, and whether the choice is in doubt."""
+
+    rotation: int
+    uncertain: bool
+
+
+def pick_rotation(scores: dict[int, int], page_number: int = 0) -> RotationChoice:
     """Return the turn whose reading clearly beats every other, else 0.
 
     Args:
@@ -290,26 +306,27 @@ def pick_rotation(scores: dict[int, int], page_number: int = 0) -> int:
 
     Returns:
         The winning turn, or 0 when no turn reaches ``MIN_CONFIRMING_WORDS``
-        and ``CONFIRM_RATIO`` times every other candidate.
+        and ``CONFIRM_RATIO`` times every other candidate. The choice is
+        uncertain when another turn read more words than upright but not
+        enough to be trusted: the page may still lie on its side or upside
+        down.
     """
     best = max(scores, key=lambda rotation: (scores[rotation], rotation == 0))
     if best == 0:
-        return 0
+        return RotationChoice(0, uncertain=False)
 
     runner_up = max(score for rotation, score in scores.items() if rotation != best)
     if (
         scores[best] >= MIN_CONFIRMING_WORDS
         and scores[best] >= CONFIRM_RATIO * runner_up
     ):
-        return best
-    # NOTE: Page has no field for an uncertain orientation, so this is only
-    # logged and the ORIENTATION_UNCERTAIN reason is not raised from here.
+        return RotationChoice(best, uncertain=False)
     logger.info(
         "page %d: orientation uncertain (%s); kept as it is",
         page_number,
         ", ".join(f"{rotation}: {score}" for rotation, score in sorted(scores.items())),
     )
-    return 0
+    return RotationChoice(0, uncertain=True)
 
 
 def _score_rotation(

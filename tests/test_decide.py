@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from intake.decide import decide
-from intake.types import Check, Document, FieldValue
+from intake.types import Check, Document, FieldValue, Page
 
 TODAY = date(2026, 11, 2)
 
@@ -102,6 +104,24 @@ def test_unsure_type_outranks_clean_checks() -> None:
     status, reasons = decide(form(confidence=0.7), TODAY)
     assert status == "needs_review"
     assert reasons == ["type_uncertain"]
+
+
+def test_uncertain_orientation_blocks_acceptance() -> None:
+    document = form()
+    page = Page(
+        source=Path("x.tif"),
+        number=1,
+        image=Image.new("L", (10, 10), 255),
+        dpi=200,
+        orientation_uncertain=True,
+    )
+    document.pages = [page]
+    status, reasons = decide(document, TODAY)
+    assert status == "needs_review"
+    assert reasons == ["orientation_uncertain"]
+
+    document.pages = [dataclasses.replace(page, orientation_uncertain=False)]
+    assert decide(document, TODAY)[0] == "accepted"
 
 
 def test_failure_and_doubt_give_review_with_both() -> None:

@@ -123,6 +123,7 @@ def test_orientation_case_comes_out_upright(name: str, expected_rotation: int) -
     text = read_text(page.image)
     print(f"{name}: turned {page.rotation}, skew {page.skew}")
     assert page.rotation == expected_rotation
+    assert not page.orientation_uncertain
     assert "AUTHORIZATION TO RELEASE IMAGES" in text
 
 
@@ -145,18 +146,21 @@ def test_count_dictionary_words_rejects_upside_down_text() -> None:
 
 
 @pytest.mark.parametrize(
-    ("scores", "expected"),
+    ("scores", "expected", "uncertain"),
     [
-        ({0: 20, 180: 1}, 0),
-        ({0: 1, 180: 20}, 180),
-        ({0: 0, 90: 12, 270: 1}, 90),
-        ({0: 0, 90: 7, 270: 6}, 0),  # unsure between the two sideways turns
-        ({0: 0, 180: 2}, 0),  # too few words to act on
-        ({0: 10, 180: 10}, 0),
+        ({0: 20, 180: 1}, 0, False),
+        ({0: 1, 180: 20}, 180, False),
+        ({0: 0, 90: 12, 270: 1}, 90, False),
+        ({0: 0, 90: 7, 270: 6}, 0, True),  # unsure between the two sideways turns
+        ({0: 0, 180: 2}, 0, True),  # too few words to act on
+        ({0: 10, 180: 10}, 0, False),
+        ({0: 0, 90: 0, 180: 0, 270: 0}, 0, False),  # blank: nothing to doubt
     ],
 )
-def test_pick_rotation(scores: dict[int, int], expected: int) -> None:
-    assert pick_rotation(scores) == expected
+def test_pick_rotation(scores: dict[int, int], expected: int, uncertain: bool) -> None:
+    choice = pick_rotation(scores)
+    assert choice.rotation == expected
+    assert choice.uncertain is uncertain
 
 
 # --- skew -----------------------------------------------------------------
