@@ -148,6 +148,8 @@ def plan_form(rng: random.Random, layout: Layout,
         doc_type=layout.doc_type, language=layout.language, pages=[],
         edition=layout.form_id, signed=True,
     )
+    if context.legal:
+        document.extra_reasons.append(Reason.LEGAL_REQUEST)
     _plan_patient_fields(rng, layout, context, fill, document)
     if layout.doc_type == "third_party_release":
         _plan_third_party(rng, layout, context, fill, document)

@@ -36,6 +36,7 @@ from typing import Any
 from reportlab.pdfgen.canvas import Canvas
 
 from intake.forms import Layout, LayoutError, all_layouts, list_form_ids
+from intake.reasons import Reason
 from samples import GENERATOR_VERSION
 from samples.layout import PAGE_HEIGHT, PAGE_WIDTH
 from samples.plan import CorpusPlan, Source, plan_corpus
@@ -58,6 +59,8 @@ from samples.truth import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_SEED = 1
+ROUTING_REASONS = {str(Reason.LEGAL_REQUEST), str(Reason.REPORT_ONLY_REQUEST)}
+"""Reasons that route a form to a person without making it defective."""
 DEFAULT_COUNT = 80
 DEFAULT_AS_OF = date(2026, 3, 16)
 OUTPUT_PATTERNS = ("fax-*.tif", "scan-*.pdf", "image-*.png", "image-*.jpg",
@@ -165,9 +168,10 @@ def render_source(source: Source, out: Path, seed: int, as_of: date,
         "truth_sha256": sha256_of(truth_path),
         "statuses": [record["status"] for record in records],
         "doc_types": [record["doc_type"] for record in records],
-        "defective_form": [bool(record["reasons"]) for record in records
-                           if record["doc_type"] in ("release_images",
-                                                     "third_party_release")],
+        "defective_form": [
+            bool(set(record["reasons"]) - ROUTING_REASONS) for record in records
+            if record["doc_type"] in ("release_images", "third_party_release")
+        ],
     }
 
 

@@ -110,7 +110,11 @@ def expected_status(document: SampleDocument, as_of: date) -> tuple[str, list[st
     elif document.doc_type == "fax_cover":
         reasons, status = [], "accepted"
     else:
-        reasons = [Reason.NOT_A_RELEASE_DOCUMENT, *document.extra_reasons]
+        reasons, status = [Reason.NOT_A_RELEASE_DOCUMENT], "needs_review"
+    if document.extra_reasons:
+        # A person handles a legal or report-only request, even when its
+        # form is complete.
+        reasons = [*reasons, *document.extra_reasons]
         status = "needs_review"
     order = list(Reason)
     ordered = sorted(set(reasons), key=order.index)

@@ -244,6 +244,14 @@ def test_expiry_event_alone_is_enough() -> None:
     assert expected_status(document, AS_OF) == ("accepted", [])
 
 
+def test_form_for_a_law_firm_goes_to_a_person() -> None:
+    clean = _form(extra_reasons=[Reason.LEGAL_REQUEST])
+    assert expected_status(clean, AS_OF) == ("needs_review", ["legal_request"])
+    unsigned = _form(signed=False, extra_reasons=[Reason.LEGAL_REQUEST])
+    assert expected_status(unsigned, AS_OF) == (
+        "needs_review", ["signature_missing", "legal_request"])
+
+
 def test_release_images_ignores_third_party_rules() -> None:
     document = _form(doc_type="release_images", xray_checked=None, purpose=None,
                      release_to_name=None)
