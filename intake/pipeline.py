@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session
 
 from classifiers.checks import check_document
 from classifiers.extract import detect_routing, extract_fields
@@ -34,7 +36,16 @@ from intake.quarantine import quarantine_file
 from intake.reasons import Reason
 from intake.settings import Settings
 from intake.types import Document
-from matchers.match import finish_file, match_stored_document, thresholds_from
+from matchers.match import (
+    facts_from_document,
+    finish_file,
+    match_document,
+    match_output,
+    match_stored_document,
+    thresholds_from,
+)
+from matchers.models import DocumentMatch
+from matchers.score import Thresholds
 from ocr.reader import read_file
 
 log = logging.getLogger(__name__)
@@ -45,7 +56,9 @@ class RunContext:
     """Settings, database and processing day shared by every file in a run."""
 
     settings: Settings
-    engine: Engine
+    engine: Engine | Connection
+    """The database. The watcher passes a connection inside its transaction,
+    so a file's documents and its queue row are committed together."""
     today: date
     move_quarantined: bool = False
 
@@ -120,8 +133,20 @@ def analyse_pages(path: Path, settings: Settings, today: date) -> list[Document]
     return documents
 
 
-def record_result(result: FileResult, context: RunContext) -> list[dict[str, Any]]:
-    """Store ``result`` (quarantining a failed file) and return its records."""
+def record_result(
+    result: FileResult, context: RunContext, *, likely_duplicate_of: int | None = None
+) -> list[dict[str, Any]]:
+    """Store ``result`` (quarantining a failed file) and return its records.
+
+    Args:
+        result: The outcome of ``analyse_file``.
+        context: The run's settings, database and day.
+        likely_duplicate_of: The watched inbox's queue id of an earlier file
+            that this file looks like a re-scan of. Each document then gets
+            the reason ``likely_duplicate``, an accepted one goes to
+            ``needs_review``, and none is attached to a request without a
+            person.
+    """
     source = str(result.path)
     if result.reason is not None:
         return [_quarantine(result, context)]
@@ -136,12 +161,32 @@ def record_result(result: FileResult, context: RunContext) -> list[dict[str, Any
     assert row.id is not None
     records = []
     thresholds = thresholds_from(context.settings)
+    file_thresholds = thresholds
+    if likely_duplicate_of is not None:
+        # No score reaches an infinite automatic score, so no step here
+        # attaches a re-scan.
+        # NOTE: matchers.match.rematch_unattached, run later when requests
+        # are imported or a letter creates one, uses the usual thresholds and
+        # can still attach a re-scan.
+        file_thresholds = replace(thresholds, auto_score=math.inf)
     for document in result.documents:
         store.save_document(context.engine, row.id, document)
-        document.match = match_stored_document(
-            context.engine, document, row.id, context.today, thresholds
+        if likely_duplicate_of is None:
+            document.match = match_stored_document(
+                context.engine, document, row.id, context.today, thresholds
+            )
+        else:
+            _flag_likely_duplicate(context.engine, document, likely_duplicate_of)
+            document.match = _match_without_attaching(
+                context, document, row.id, file_thresholds
+            )
+    finish_file(
+        context.engine, row.id, result.documents, context.today, file_thresholds
+    )
+    if likely_duplicate_of is not None:
+        _note_rescan_matches(
+            context.engine, result.documents, likely_duplicate_of, thresholds
         )
-    finish_file(context.engine, row.id, result.documents, context.today, thresholds)
     for document in result.documents:
         log.info(
             "document %s file=%s pages=%s type=%s status=%s reasons=%s match=%s",
@@ -155,6 +200,71 @@ def record_result(result: FileResult, context: RunContext) -> list[dict[str, Any
         )
         records.append(document_record(document, source))
     return records
+
+
+def _flag_likely_duplicate(
+    engine: Engine | Connection, document: Document, earlier_file_id: int
+) -> None:
+    """Add ``likely_duplicate`` to a stored document and send an accepted one
+    to review, recording the change in its status history."""
+    if Reason.LIKELY_DUPLICATE not in document.reasons:
+        document.reasons.append(str(Reason.LIKELY_DUPLICATE))
+    if document.status == "accepted":
+        document.status = "needs_review"
+    store.change_status(
+        engine,
+        document,
+        detail=f"likely re-scan of inbox file {earlier_file_id}",
+    )
+    log.info(
+        "document %s flagged as a likely re-scan of inbox file %d",
+        document.doc_id,
+        earlier_file_id,
+    )
+
+
+def _match_without_attaching(
+    context: RunContext, document: Document, source_id: int, thresholds: Thresholds
+) -> dict[str, Any]:
+    """Rank a re-scan's requests for a reviewer, under thresholds that reach
+    no automatic band.
+
+    ``match_stored_document`` is not used because it turns a letter that
+    matches no open request into a new request, and a re-scanned letter
+    would then make a second request.
+    """
+    facts = facts_from_document(document, source_id)
+    with Session(context.engine) as session:
+        decision = match_document(session, facts, context.today, thresholds)
+        session.commit()
+    return match_output(decision)
+
+
+def _note_rescan_matches(
+    engine: Engine | Connection,
+    documents: list[Document],
+    earlier_file_id: int,
+    thresholds: Thresholds,
+) -> None:
+    """Name the re-scan in the match note of documents held back from ``auto``.
+
+    With the automatic score raised to infinity, the matcher notes "best
+    score under the automatic score" even for a score at or above the real
+    one in ``thresholds``, which would mislead the reviewer.
+    """
+    with Session(engine) as session:
+        for document in documents:
+            match = session.get(DocumentMatch, document.doc_id)
+            if match is None or match.score is None:
+                continue
+            if match.band != "review" or match.score < thresholds.auto_score:
+                continue
+            match.note = (
+                f"likely re-scan of inbox file {earlier_file_id}, so not "
+                f"attached without a person"
+            )
+            session.add(match)
+        session.commit()
 
 
 def _quarantine(result: FileResult, context: RunContext) -> dict[str, Any]:

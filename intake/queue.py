@@ -44,7 +44,13 @@ from rapidfuzz import fuzz
 from sqlalchemy import Connection, Engine, event, func
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
-from intake.store import DocumentRecord, FieldRecord, SourceFile, utcnow
+from intake.store import (
+    DocumentRecord,
+    FieldRecord,
+    SourceFile,
+    add_missing_columns,
+    utcnow,
+)
 from intake.types import Document, Page
 
 log = logging.getLogger(__name__)
@@ -176,6 +182,7 @@ def open_queue(url: str) -> Engine:
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _configure_sqlite)
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
     return engine
 
 
@@ -460,7 +467,11 @@ def mark_missing(engine: Engine, entry_id: int) -> None:
 
 
 def mark_moved(engine: Engine, entry_id: int, *, moved: bool = True) -> None:
-    """Record that a finished file reached its target (or cannot anymore)."""
+    """Record that a finished file reached its target (or cannot anymore).
+
+    A processed file's ``SourceFile`` row gets the archive path too, so the
+    paper can be found from its documents.
+    """
     with Session(engine) as session:
         row = session.get(InboxFile, entry_id)
         if row is None:
@@ -469,6 +480,12 @@ def mark_moved(engine: Engine, entry_id: int, *, moved: bool = True) -> None:
         if not moved:
             row.target_path = None
         session.add(row)
+        source = None
+        if row.source_file_id is not None and row.state == DONE:
+            source = session.get(SourceFile, row.source_file_id)
+        if source is not None:
+            source.archive_path = row.target_path
+            session.add(source)
         session.commit()
 
 

@@ -56,6 +56,9 @@ class Reason(StrEnum):
     REPORT_ONLY_REQUEST = "report_only_request"
     LEGAL_REQUEST = "legal_request"
 
+    # The watched inbox: the same paper scanned again.
+    LIKELY_DUPLICATE = "likely_duplicate"
+
 
 DESCRIPTIONS: dict[Reason, str] = {
     Reason.FILE_EMPTY: "The file has no bytes.",
@@ -107,4 +110,7 @@ DESCRIPTIONS: dict[Reason, str] = {
     "it to Medical Records.",
     Reason.LEGAL_REQUEST: "The request comes from a law firm or is for a legal "
     "purpose; it needs individual handling.",
+    Reason.LIKELY_DUPLICATE: "The file looks like a re-scan of a file the "
+    "watched inbox processed earlier. A person decides whether this copy is "
+    "needed. The status history names the earlier file's queue id.",
 }

@@ -11,9 +11,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
+from intake.errors import ConfigError
 from intake.types import Document
 
 
@@ -24,6 +25,8 @@ def utcnow() -> datetime:
 class SourceFile(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     path: str
+    """Path the file was read from, as given to ``intake process`` or in the
+    watched inbox."""
     sha256: str = Field(index=True)
     size: int
     page_count: int = 0
@@ -32,6 +35,9 @@ class SourceFile(SQLModel, table=True):
     reason: str | None = None
     message: str | None = None
     quarantine_path: str | None = None
+    archive_path: str | None = None
+    """Archive path of the processed file, set by the watched inbox once the
+    file is there."""
     received_at: datetime = Field(default_factory=utcnow)
 
 
@@ -94,6 +100,9 @@ class StatusChange(SQLModel, table=True):
     status: str
     reasons: str
     actor: str = "pipeline"
+    detail: str | None = None
+    """Cause of the change that the reason codes do not show, such as the
+    earlier file's queue id for a likely re-scan."""
     changed_at: datetime = Field(default_factory=utcnow)
 
 
@@ -103,14 +112,50 @@ def open_database(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
     return engine
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add the nullable columns that tables created by an older version lack.
+
+    ``create_all`` creates missing tables but never changes existing ones.
+
+    Raises:
+        ConfigError: A missing column is not nullable, so it cannot be added
+            to rows that already exist.
+    """
+    inspector = inspect(engine)
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable:
+                    url = engine.url.render_as_string(hide_password=True)
+                    raise ConfigError(
+                        f"the database {url} lacks the column "
+                        f"{table.name}.{column.name}, which cannot be added to "
+                        f"existing rows. Point INTAKE_DATABASE_URL at a new database"
+                    )
+                column_type = column.type.compile(dialect=engine.dialect)
+                connection.execute(
+                    text(
+                        f"ALTER TABLE {quote(table.name)} "
+                        f"ADD COLUMN {quote(column.name)} {column_type}"
+                    )
+                )
 
 
 def _bbox_json(bbox: tuple[int, int, int, int] | None) -> str | None:
     return None if bbox is None else json.dumps(list(bbox))
 
 
-def save_source(engine: Engine, source: SourceFile) -> SourceFile:
+def save_source(engine: Engine | Connection, source: SourceFile) -> SourceFile:
     with Session(engine, expire_on_commit=False) as session:
         session.add(source)
         session.commit()
@@ -118,7 +163,9 @@ def save_source(engine: Engine, source: SourceFile) -> SourceFile:
     return source
 
 
-def save_document(engine: Engine, source_id: int, document: Document) -> None:
+def save_document(
+    engine: Engine | Connection, source_id: int, document: Document
+) -> None:
     """Store one document with its pages, fields, checks and first status."""
     with Session(engine) as session:
         session.add(
@@ -180,6 +227,37 @@ def save_document(engine: Engine, source_id: int, document: Document) -> None:
                 document_id=document.doc_id,
                 status=document.status,
                 reasons=json.dumps(document.reasons),
+            )
+        )
+        session.commit()
+
+
+def change_status(
+    engine: Engine | Connection,
+    document: Document,
+    detail: str,
+    actor: str = "pipeline",
+) -> None:
+    """Update a stored document's status and reasons, and add the change to its
+    history.
+
+    Raises:
+        LookupError: The document is not stored.
+    """
+    with Session(engine) as session:
+        record = session.get(DocumentRecord, document.doc_id)
+        if record is None:
+            raise LookupError(f"document not found: {document.doc_id}")
+        record.status = document.status
+        record.reasons = json.dumps(document.reasons)
+        session.add(record)
+        session.add(
+            StatusChange(
+                document_id=document.doc_id,
+                status=document.status,
+                reasons=record.reasons,
+                actor=actor,
+                detail=detail,
             )
         )
         session.commit()

@@ -907,6 +907,8 @@ class Watcher:
         processed = result.reason is None
         likely = None
         if processed:
+            # The re-scan check runs first, so record_result can flag the
+            # documents before it matches them to requests.
             likely = queue.find_likely_duplicate(
                 self.engine,
                 prints,
@@ -917,12 +919,8 @@ class Watcher:
             with self.engine.begin() as connection:
                 # The pipeline's stores open sessions on this connection
                 # instead of an engine, so their commits join this transaction.
-                context = RunContext(
-                    self.settings,
-                    connection,
-                    date.today(),  # type: ignore[arg-type]
-                )
-                record_result(result, context)
+                context = RunContext(self.settings, connection, date.today())
+                record_result(result, context, likely_duplicate_of=likely)
                 source = queue.find_source_file(connection, result.sha256)
                 assert source is not None
                 target = (
@@ -959,7 +957,12 @@ class Watcher:
         documents = ",".join(document.doc_id for document in result.documents)
         log.info("file %d done: documents %s", entry.id, documents or "none")
         if likely is not None:
-            log.warning("file %d looks like a re-scan of file %d", entry.id, likely)
+            log.warning(
+                "file %d looks like a re-scan of file %d: its documents are "
+                "flagged likely_duplicate and not attached automatically",
+                entry.id,
+                likely,
+            )
 
     def _finish_duplicate(self, entry: InboxFile, original: InboxFile) -> None:
         assert entry.id is not None

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
 from intake import queue, store
+from intake.errors import ConfigError
 from intake.queue import InboxFile, Owner, WatcherRunningError
 
 
@@ -342,6 +343,106 @@ def test_archive_path_drops_odd_suffix(engine: Engine, tmp_path: Path) -> None:
     entry = arrive(engine, "scan.t f", b"x")
 
     assert queue.archive_path(tmp_path, entry).suffix == ""
+
+
+# Archive path and older databases -------------------------------------------
+
+
+def finish_processed(engine: Engine, name: str, state: str, target: Path) -> int:
+    """Queue, store and finish a file as the watcher does, and return its queue id."""
+    entry = arrive(engine, name, name.encode())
+    assert entry.id is not None
+    source = store.save_source(
+        engine, store.SourceFile(path=name, sha256=entry.sha256, size=entry.size)
+    )
+    with engine.begin() as connection:
+        queue.mark_finished(
+            connection, entry.id, state, target, source_file_id=source.id
+        )
+    return entry.id
+
+
+def source_of(engine: Engine, entry_id: int) -> store.SourceFile:
+    with Session(engine) as session:
+        found = session.get(store.SourceFile, row(engine, entry_id).source_file_id)
+    assert found is not None
+    return found
+
+
+def test_moved_file_records_archive_path(engine: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "archive" / "1.png"
+    entry_id = finish_processed(engine, "fax/a.png", queue.DONE, target)
+    before = source_of(engine, entry_id)
+
+    queue.mark_moved(engine, entry_id)
+
+    after = source_of(engine, entry_id)
+    assert before.archive_path is None
+    assert after.archive_path == str(target)
+    assert after.path == "fax/a.png"
+
+
+def test_unmoved_file_has_no_archive_path(engine: Engine, tmp_path: Path) -> None:
+    entry_id = finish_processed(engine, "a.png", queue.DONE, tmp_path / "1.png")
+
+    queue.mark_moved(engine, entry_id, moved=False)
+
+    assert source_of(engine, entry_id).archive_path is None
+
+
+def test_quarantined_file_has_no_archive_path(engine: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "quarantine" / "a.png"
+    entry_id = finish_processed(engine, "a.png", queue.QUARANTINED, target)
+
+    queue.mark_moved(engine, entry_id)
+
+    assert source_of(engine, entry_id).archive_path is None
+
+
+def drop_new_columns(engine: Engine) -> None:
+    """Remove the columns an older version of the tables did not have."""
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE sourcefile DROP COLUMN archive_path"))
+        connection.execute(text("ALTER TABLE statuschange DROP COLUMN detail"))
+
+
+def reopen_old_database(url: str) -> None:
+    old = queue.open_queue(url)
+    drop_new_columns(old)
+    old.dispose()
+
+    engine = queue.open_queue(url)
+    columns = inspect(engine).get_columns("sourcefile")
+    source = store.save_source(
+        engine,
+        store.SourceFile(path="a.png", sha256="0" * 64, size=1, archive_path="x"),
+    )
+    history = inspect(engine).get_columns("statuschange")
+    engine.dispose()
+
+    assert "archive_path" in [column["name"] for column in columns]
+    assert "detail" in [column["name"] for column in history]
+    assert source.archive_path == "x"
+
+
+def test_open_adds_missing_columns(tmp_path: Path) -> None:
+    reopen_old_database(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+def test_open_adds_missing_columns_postgres(postgres_url: str) -> None:
+    reopen_old_database(postgres_url)
+
+
+def test_open_rejects_missing_required_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = queue.open_queue(url)
+    with old.begin() as connection:
+        connection.execute(text("ALTER TABLE sourcefile DROP COLUMN page_count"))
+    old.dispose()
+
+    with pytest.raises(ConfigError, match="sourcefile.page_count"):
+        queue.open_queue(url)
 
 
 # Lease -----------------------------------------------------------------------

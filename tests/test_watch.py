@@ -1,33 +1,43 @@
 """The watcher's parts: readiness, scanning, mode choice, folders, workers,
-re-scan detection and ``intake status``."""
+re-scan detection and flagging, the archive path and ``intake status``."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 from watchdog.events import EventsLostEvent, FileDeletedEvent, FileMovedEvent
 
-from intake import cli, queue
+from intake import cli, queue, store
 from intake.errors import ConfigError
+from intake.pipeline import FileResult, RunContext, record_result
 from intake.queue import InboxFile, PageFingerprint
 from intake.settings import Settings
+from intake.types import Check, Document, FieldValue, Page
 from intake.watch import (
     EventSource,
     Outcome,
     ReadinessTracker,
     Waker,
+    Watcher,
     Worker,
     check_folders,
     delivers_events_remotely,
     filesystem_type,
     iter_inbox,
 )
+from matchers.match import add_requests, thresholds_from
+from matchers.models import DocumentMatch, ImageRequest
+from matchers.requests import RawRow, check_rows
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 HAND = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -500,6 +510,236 @@ def test_rescan_check_off_with_zero_days(tmp_path: Path, form_prints) -> None:
     store_done(engine, form_prints["original"], {})
 
     assert queue.find_likely_duplicate(engine, form_prints["rescan"], {}, 0) is None
+
+
+# Re-scans through the store step ------------------------------------------------
+
+TODAY = date(2026, 3, 10)
+ANA_REQUEST = {
+    "request_id": "REQ-ANA", "requester_type": "patient",
+    "patient_name": "Ana Lucía Ruiz Soto", "date_of_birth": "1971-04-09",
+    "mrn": "00451273", "exam_date": "2026-02-10",
+    "exam_description": "CT abdomen and pelvis with contrast",
+}  # fmt: skip
+SAME_PAGE = PageFingerprint(
+    inbox_file_id=0,
+    number=1,
+    image_hash="f0f0f0f0f0f0f0f0",
+    text_hash="123456789abcdef0",
+    word_count=40,
+)
+
+
+def ana_form(doc_id: str, status: str = "accepted") -> Document:
+    """Build a release form naming the patient of ``ANA_REQUEST``."""
+    page = Page(
+        source=Path("fax.tif"), number=1, image=Image.new("L", (20, 30)), dpi=200
+    )
+    document = Document(
+        source=Path("fax.tif"), pages=[page], doc_type="third_party_release"
+    )
+    document.doc_id = doc_id
+    document.confidence = 0.97
+    document.status = status
+    document.fields = {
+        "patient_name": FieldValue("RUIZ SOTO, ANA LUCIA", 0.9),
+        "date_of_birth": FieldValue("1971-04-09", 0.9),
+    }
+    document.checks = {
+        name: Check(name, True, 0.95)
+        for name in ("signed", "xray_scan_reports_checked", "release_to")
+    }
+    document.checks["signature_date"] = Check(
+        "signature_date", True, 0.95, value="2026-03-01"
+    )
+    return document
+
+
+def add_ana_request(engine: Engine) -> None:
+    batch = check_rows([RawRow(1, ANA_REQUEST)], "test", TODAY)
+    add_requests(engine, batch, TODAY, thresholds_from(Settings()), "import")
+
+
+def history(engine: Engine, document_id: str) -> list[store.StatusChange]:
+    with Session(engine) as session:
+        statement = (
+            select(store.StatusChange)
+            .where(store.StatusChange.document_id == document_id)
+            .order_by(store.StatusChange.id)  # type: ignore[arg-type]
+        )
+        return list(session.exec(statement).all())
+
+
+def stored(engine: Engine, model: Any, key: object) -> Any:
+    with Session(engine) as session:
+        found = session.get(model, key)
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def watcher(tmp_path: Path) -> Iterator[Watcher]:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(
+        inbox=inbox,
+        archive_dir=tmp_path / "archive",
+        quarantine_dir=tmp_path / "quarantine",
+        database_url=f"sqlite:///{tmp_path / 'intake.db'}",
+        workers=1,
+    )
+    engine = queue.open_queue(settings.database_url)
+    watcher = Watcher(settings, engine, 30)
+    yield watcher
+    watcher.waker.close()
+    engine.dispose()
+
+
+def store_file(watcher: Watcher, name: str, document: Document) -> InboxFile:
+    """Drop a file, claim it and store ``document`` as its result."""
+    path = watcher.inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(name.encode())
+    digest = queue.hash_file(path)
+    stat = path.stat()
+    queue.record_arrival(
+        watcher.engine, PurePosixPath(name), digest, stat.st_size, stat.st_mtime_ns
+    )
+    entry = queue.claim_next(watcher.engine, watcher.owner)
+    assert entry is not None
+    result = FileResult(
+        path=path, sha256=digest, size=stat.st_size, documents=[document]
+    )
+    watcher._store(entry, result, [SAME_PAGE])
+    return stored(watcher.engine, InboxFile, entry.id)
+
+
+def test_store_flags_rescan_before_matching(
+    watcher: Watcher, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_ana_request(watcher.engine)
+
+    first = store_file(watcher, "first.png", ana_form("doc-first"))
+    second = store_file(watcher, "second.png", ana_form("doc-second"))
+
+    engine = watcher.engine
+    first_record = stored(engine, store.DocumentRecord, "doc-first")
+    record = stored(engine, store.DocumentRecord, "doc-second")
+    match = stored(engine, DocumentMatch, "doc-second")
+    changes = history(engine, "doc-second")
+    assert first_record.match_request_id == "REQ-ANA"
+    assert first.likely_duplicate_of is None
+    assert second.likely_duplicate_of == first.id
+    assert record.status == "needs_review"
+    assert json.loads(record.reasons) == ["likely_duplicate"]
+    assert record.match_request_id is None
+    assert match.band == "review"
+    assert match.best_request_id == "REQ-ANA"
+    assert f"inbox file {first.id}" in (match.note or "")
+    assert [change.status for change in changes] == ["accepted", "needs_review"]
+    assert json.loads(changes[1].reasons) == ["likely_duplicate"]
+    assert changes[1].detail == f"likely re-scan of inbox file {first.id}"
+    assert queue.read_status(engine).likely_duplicates == 1
+    assert cli.main(["status", "--db", watcher.settings.database_url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["likely_duplicates"] == 1
+
+
+def test_store_records_archive_path(watcher: Watcher) -> None:
+    entry = store_file(watcher, "fax/scan.png", ana_form("doc-1"))
+
+    source = stored(watcher.engine, store.SourceFile, entry.source_file_id)
+    assert entry.moved_at is not None
+    assert source.path == str(watcher.inbox / "fax" / "scan.png")
+    assert source.archive_path == entry.target_path
+    assert source.archive_path is not None
+    assert Path(source.archive_path).read_bytes() == b"fax/scan.png"
+    assert not (watcher.inbox / "fax" / "scan.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "reasons", "expected_status", "expected_reasons"),
+    [
+        ("accepted", [], "needs_review", ["likely_duplicate"]),
+        (
+            "rejected",
+            ["signature_missing"],
+            "rejected",
+            ["signature_missing", "likely_duplicate"],
+        ),
+        (
+            "needs_review",
+            ["type_uncertain"],
+            "needs_review",
+            ["type_uncertain", "likely_duplicate"],
+        ),
+    ],
+)
+def test_record_result_flags_rescan(
+    status: str, reasons: list[str], expected_status: str, expected_reasons: list[str]
+) -> None:
+    engine = store.open_database("sqlite://")
+    document = ana_form("doc-1", status)
+    document.reasons = list(reasons)
+    result = FileResult(
+        path=Path("inbox/scan.png"), sha256="ab" * 32, size=3, documents=[document]
+    )
+
+    (output,) = record_result(
+        result, RunContext(Settings(), engine, TODAY), likely_duplicate_of=7
+    )
+
+    record = stored(engine, store.DocumentRecord, "doc-1")
+    changes = history(engine, "doc-1")
+    assert output["status"] == expected_status
+    assert output["reasons"] == expected_reasons
+    assert record.status == output["status"]
+    assert json.loads(record.reasons) == output["reasons"]
+    assert [change.status for change in changes] == [status, expected_status]
+    assert changes[-1].detail == "likely re-scan of inbox file 7"
+
+
+def test_rescanned_letter_makes_no_request() -> None:
+    letter = make_letter()
+    plain_engine = store.open_database("sqlite://")
+    rescan_engine = store.open_database("sqlite://")
+    result = FileResult(path=Path("letter.png"), sha256="cd" * 32, documents=[letter])
+
+    plain = record_result(result, RunContext(Settings(), plain_engine, TODAY))
+    result.documents = [make_letter()]
+    flagged = record_result(
+        result, RunContext(Settings(), rescan_engine, TODAY), likely_duplicate_of=3
+    )
+
+    with Session(rescan_engine) as session:
+        requests = session.exec(select(ImageRequest)).all()
+    assert plain[0]["match"]["request_id"] == "LTR-doc-letter"
+    assert flagged[0]["match"]["request_id"] is None
+    assert flagged[0]["match"]["band"] == "none"
+    assert requests == []
+
+
+def make_letter() -> Document:
+    """Build a physician's letter that matches no request, and is complete
+    enough to become one."""
+    page = Page(
+        source=Path("letter.png"), number=1, image=Image.new("L", (20, 30)), dpi=200
+    )
+    letter = Document(
+        source=Path("letter.png"), pages=[page], doc_type="physician_request"
+    )
+    letter.doc_id = "doc-letter"
+    letter.confidence = 0.97
+    letter.status = "accepted"
+    values = {
+        "patient_name": "William Whitaker",
+        "date_of_birth": "1980-12-01",
+        "exam_date": "2026-02-11",
+        "exam_description": "MRI left knee",
+        "physician_name": "Rebecca Thornton, MD",
+        "physician_fax": "503-555-0148",
+    }
+    letter.fields = {name: FieldValue(value, 0.9) for name, value in values.items()}
+    return letter
 
 
 # Status command --------------------------------------------------------------

@@ -14,6 +14,7 @@ so OCR takes well under a second each.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -723,3 +724,18 @@ def test_rescan_of_same_paper_is_flagged(watched, tmp_path: Path) -> None:
     assert again.likely_duplicate_of == first.id
     assert other_row.likely_duplicate_of is None
     assert queue.read_status(inbox.engine).likely_duplicates == 1
+    with Session(inbox.engine) as session:
+        flagged = session.exec(
+            select(DocumentRecord).where(
+                DocumentRecord.source_file_id == again.source_file_id
+            )
+        ).all()
+        source = session.get(SourceFile, again.source_file_id)
+    assert flagged
+    for record in flagged:
+        assert "likely_duplicate" in json.loads(record.reasons)
+        assert record.status != "accepted"
+        assert record.match_request_id is None
+    assert source is not None
+    assert source.archive_path == again.target_path
+    assert Path(source.archive_path or "").is_file()
