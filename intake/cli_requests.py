@@ -1,4 +1,4 @@
-"""The ``intake requests`` subcommands: import, list and show open requests.
+"""The ``intake requests`` subcommands: import, list, show and close requests.
 
 ``list`` and ``show`` bring every status up to the given day first (images
 become ready and authorizations expire with time), so they may add status
@@ -8,6 +8,7 @@ changes to the database.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from datetime import date
@@ -22,11 +23,12 @@ from matchers.match import add_requests, refresh_statuses, thresholds_from
 from matchers.models import ImageRequest
 from matchers.request_files import read_requests
 from matchers.requests import InvalidRequestError
+from matchers.review import NotFoundError, close_and_rematch
 from matchers.summary import request_summary
 
 
 def add_request_commands(commands: Any) -> None:
-    """Register ``requests import|list|show`` on the argparse subparsers object."""
+    """Register ``requests import|list|show|close`` on the argparse subparsers object."""
     parser = commands.add_parser("requests", help="import, list and show open requests")
     actions = parser.add_subparsers(required=True, metavar="ACTION")
 
@@ -52,6 +54,17 @@ def add_request_commands(commands: Any) -> None:
     shower.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common_options(shower)
     shower.set_defaults(run=run_show)
+
+    closer = actions.add_parser(
+        "close", help="close a request so that no document is matched to it again"
+    )
+    closer.add_argument("request_id", metavar="ID")
+    closer.add_argument(
+        "--reason", required=True, help="why the request is closed (stored with it)"
+    )
+    closer.add_argument("--by", help="who closes it (default: the login name)")
+    _add_common_options(closer)
+    closer.set_defaults(run=run_close)
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -132,6 +145,41 @@ def run_show(args: argparse.Namespace) -> int:
     else:
         print_request(summary, details=True)
     return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    """Close a request, then match the waiting documents again without it."""
+    settings = Settings.from_env(database_url=args.db)
+    today = args.today or date.today()
+    engine = store.open_database(settings.database_url)
+    try:
+        attached = close_and_rematch(
+            engine, args.request_id, args.reason, args.by or _login_name(), today,
+            thresholds_from(settings),
+        )  # fmt: skip
+    except NotFoundError:
+        print(
+            f"intake: request {args.request_id!r} not found; "
+            f"`intake requests list` shows the stored ids",
+            file=sys.stderr,
+        )
+        return 1
+    except ValueError as error:
+        print(f"intake: cannot close request {args.request_id!r}: {error}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print(
+        f"request {args.request_id} closed; {len(attached)} waiting document(s) "
+        f"attached to other requests"
+    )
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
 
 
 def print_request(summary: dict[str, Any], details: bool) -> None:

@@ -164,10 +164,8 @@ def record_result(
     file_thresholds = thresholds
     if likely_duplicate_of is not None:
         # No score reaches an infinite automatic score, so no step here
-        # attaches a re-scan.
-        # NOTE: matchers.match.rematch_unattached, run later when requests
-        # are imported or a letter creates one, uses the usual thresholds and
-        # can still attach a re-scan.
+        # attaches a re-scan. Later matching (new requests, a closed or
+        # rejected candidate) holds it back through its likely_duplicate reason.
         file_thresholds = replace(thresholds, auto_score=math.inf)
     for document in result.documents:
         store.save_document(context.engine, row.id, document)

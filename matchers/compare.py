@@ -233,7 +233,8 @@ CREDENTIAL_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _person_words(name: str | None) -> frozenset[str]:
+def person_words(name: str | None) -> frozenset[str]:
+    """Return the folded words of a person's name without credentials (MD, Esq)."""
     return frozenset(split_name(name).words) - CREDENTIAL_WORDS
 
 
@@ -263,8 +264,8 @@ def compare_requesters(
     if sender_fax and known_fax and sender_fax == known_fax:
         return Comparison("agree", "same fax number")
 
-    requester = _person_words(request_name)
-    senders = [_person_words(name) for name in names if name]
+    requester = person_words(request_name)
+    senders = [person_words(name) for name in names if name]
     senders = [words for words in senders if words]
     if requester and any(len(words & requester) >= 2 for words in senders):
         return Comparison("agree", "same name")

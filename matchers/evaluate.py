@@ -30,6 +30,7 @@ import math
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,7 @@ from intake.evaluate import load_predictions, load_truth
 from intake.pipeline import FileResult, RunContext, record_result
 from intake.settings import Settings
 from intake.types import Check, Document, FieldValue
+from matchers.blocking import blocked_requests, store_request_keys
 from matchers.match import add_requests, thresholds_from
 from matchers.models import DocumentMatch, MatchCandidate
 from matchers.request_files import read_requests
@@ -51,6 +53,7 @@ from matchers.score import (
     DocumentFacts,
     PairScore,
     Thresholds,
+    choose_band,
     level_weight,
     rank_requests,
 )
@@ -284,6 +287,20 @@ def score_documents(
         requests = [request_facts(row) for row in open_requests(session)]
     ids = truth_request_ids(corpus)
     scored = []
+    for name, record, facts in _identified(predictions):
+        truth = _truth_for(ids, name, record["pages"])
+        ranked = rank_requests(facts, requests)
+        scored.append(ScoredDocument(
+            label=f"{name} pages {record['pages']}", truth=truth, ranked=ranked,
+            without_own=[s for s in ranked if s.request_id != truth],
+        ))  # fmt: skip
+    return scored
+
+
+def _identified(
+    predictions: dict[str, list[dict[str, Any]]],
+) -> Iterator[tuple[str, dict[str, Any], DocumentFacts]]:
+    """Yield each predicted document that names a patient, with its facts."""
     for name in sorted(predictions):
         for number, record in enumerate(predictions[name]):
             facts = DocumentFacts(
@@ -291,15 +308,73 @@ def score_documents(
                 doc_type=record.get("doc_type") or "other",
                 fields=record.get("fields") or {},
             )
-            if not facts.has_identity:
-                continue
-            truth = _truth_for(ids, name, record["pages"])
-            ranked = rank_requests(facts, requests)
-            scored.append(ScoredDocument(
-                label=f"{name} pages {record['pages']}", truth=truth, ranked=ranked,
-                without_own=[s for s in ranked if s.request_id != truth],
-            ))  # fmt: skip
-    return scored
+            if facts.has_identity:
+                yield name, record, facts
+
+
+@dataclass(frozen=True)
+class BlockingCheck:
+    """The pairs blocking scores on a corpus, and the candidates it keeps."""
+
+    documents: int
+    requests: int
+    scored_pairs: int
+    """Pairs inside the blocks, which the matcher scores."""
+    candidate_pairs: int
+    """Pairs that scoring every request would list as review candidates."""
+    missed: list[str]
+    """Candidate pairs outside the blocks, as "document -> request"."""
+
+
+def check_blocking(
+    predictions: dict[str, list[dict[str, Any]]],
+    corpus: Path,
+    today: date,
+    thresholds: Thresholds,
+) -> BlockingCheck:
+    """Score every document against every request and against its blocks only.
+
+    Every pair that the full ranking lists as a candidate (``choose_band``)
+    must be inside the blocks; the ones that are not are ``missed``.
+    """
+    engine = store.open_database("sqlite://")
+    batch = read_requests(corpus / "requests.csv", today)
+    with Session(engine) as session:
+        rows = [build_row(request, "import") for request in batch.requests]
+        session.add_all(rows)
+        store_request_keys(session, rows)
+        session.commit()
+        requests = [request_facts(row) for row in open_requests(session)]
+        documents = scored_pairs = candidate_pairs = 0
+        missed = []
+        for name, record, facts in _identified(predictions):
+            documents += 1
+            blocked = {row.id for row in blocked_requests(session, facts)}
+            scored_pairs += len(blocked)
+            decision = choose_band(rank_requests(facts, requests), thresholds)
+            for candidate in decision.candidates:
+                candidate_pairs += 1
+                if candidate.request_id not in blocked:
+                    missed.append(
+                        f"{name} pages {record['pages']} -> {candidate.request_id}"
+                    )
+    return BlockingCheck(
+        documents, len(requests), scored_pairs, candidate_pairs, missed
+    )
+
+
+def format_blocking(check: BlockingCheck) -> str:
+    """Render a blocking check as text."""
+    total = check.documents * check.requests
+    share = check.scored_pairs / total if total else 0.0
+    summary = (
+        f"blocking: {check.scored_pairs} of {total} pairs scored ({share:.1%}); "
+        f"{len(check.missed)} of {check.candidate_pairs} candidate pairs outside "
+        f"the blocks"
+    )
+    lines = [summary]
+    lines += [f"  outside the blocks: {pair}" for pair in check.missed]
+    return "\n".join(lines)
 
 
 def _margin(ranked: list[PairScore]) -> float:
@@ -570,6 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(format_report(result))
     print(format_by_type(result))
+    print(format_blocking(check_blocking(predictions, args.corpus, today, thresholds)))
     return 1 if result.counts()["wrong_attachment"] else 0
 
 

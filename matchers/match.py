@@ -1,14 +1,17 @@
 """The match stage: attach stored documents to open requests, or not.
 
 ``match_stored_document`` runs after the pipeline stores a document. It
-scores the document against every open request (``matchers.score``),
-stores the ranked candidates with their per-field breakdown, and attaches
-the document only in the ``auto`` band. A physician's letter that matches
-no request at all (band ``none``) becomes a new outside-physician request.
+scores the document against the open requests that share a blocking key
+with it (``matchers.blocking``, scoring in ``matchers.score``), stores the
+ranked candidates with their per-field breakdown, and attaches the
+document only in the ``auto`` band. A physician's letter that matches no
+request at all (band ``none``) becomes a new outside-physician request.
 ``add_requests`` stores new requests and then matches every unattached
 document again, since the new request may be the one it was waiting for.
-A document that names no patient (a fax cover, an unnamed page) follows
-the documents it was sent with (``attach_companions``).
+A document the matcher does not score (a fax cover, a page that names no
+patient) follows the documents it was sent with (``settle_companions``).
+Closed requests and the requests a reviewer rejected for a document are
+never offered to it.
 
 An attachment, once made, is not undone by later matching: a document is
 re-scored only while it is unattached.
@@ -27,9 +30,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select
 
 from intake import store
+from intake.reasons import Reason
 from intake.settings import Settings
 from intake.types import Document
-from matchers.models import DocumentMatch, ImageRequest, MatchCandidate
+from matchers.blocking import (
+    blocked_requests,
+    index_unkeyed_requests,
+    store_request_keys,
+)
+from matchers.models import (
+    CandidateRejection,
+    DocumentMatch,
+    ImageRequest,
+    MatchCandidate,
+)
 from matchers.requests import (
     InvalidRequestError,
     RawRow,
@@ -37,18 +51,23 @@ from matchers.requests import (
     build_row,
     check_row,
     find_conflicts,
-    open_requests,
     request_facts,
 )
 from matchers.score import (
     BandDecision,
     DocumentFacts,
+    PairScore,
     Thresholds,
     choose_band,
     rank_requests,
     score_pair,
 )
-from matchers.track import refresh_all_statuses, refresh_request_status
+from matchers.status import RequestStatus
+from matchers.track import (
+    RequestClosedError,
+    refresh_all_statuses,
+    refresh_request_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +75,12 @@ MATCHED_TYPES = ("release_images", "third_party_release", "physician_request", "
 """Document types compared with requests; an "other" document only when it
 names a patient (a law firm's or a records office's request)."""
 MAX_STORED_CANDIDATES = 5
-COMPANION_NOTE = "names no patient; sent in one file with this request's documents"
+LIKELY_DUPLICATE = str(Reason.LIKELY_DUPLICATE)
+COMPANION_NOTE = "not scored on its own; sent in one file with this request's documents"
+COMPANION_REVIEW_NOTE = (
+    "not scored on its own; sent in one file with documents that are not all "
+    "attached to one request"
+)
 
 
 @dataclass(frozen=True)
@@ -127,14 +151,26 @@ def match_stored_document(
     """Match a document the pipeline has just stored; return its ``match`` output."""
     facts = facts_from_document(document, source_file_id)
     with Session(engine, expire_on_commit=False) as session:
-        decision = match_document(session, facts, today, thresholds)
-        if decision.band == "none" and facts.doc_type == "physician_request":
-            request = create_request_from_letter(session, facts, today)
-            if request is not None:
-                decision = _attach_to_new_request(session, facts, request, today)
-                rematch_unattached(session, today, thresholds)
+        decision = match_or_create_request(session, facts, today, thresholds)
         session.commit()
     return match_output(decision)
+
+
+def match_or_create_request(
+    session: Session, facts: DocumentFacts, today: date, thresholds: Thresholds
+) -> BandDecision:
+    """Match a document; a letter in band ``none`` becomes a request of its own.
+
+    After a new request is made from a letter, the unattached documents are
+    matched again, since the letter's forms may have come before it.
+    """
+    decision = match_document(session, facts, today, thresholds)
+    if decision.band == "none" and facts.doc_type == "physician_request":
+        request = create_request_from_letter(session, facts, today)
+        if request is not None:
+            decision = _attach_to_new_request(session, facts, request, today)
+            rematch_unattached(session, today, thresholds)
+    return decision
 
 
 def match_document(
@@ -142,13 +178,30 @@ def match_document(
 ) -> BandDecision:
     """Score one stored document, store its candidates, attach it in band auto."""
     if facts.doc_type not in MATCHED_TYPES or not facts.has_identity:
-        decision = BandDecision("none", None, None, [], "no patient on the document")
+        note = (
+            "not scored: names no patient"
+            if facts.doc_type in MATCHED_TYPES
+            else f"not scored: a {facts.doc_type} follows its file"
+        )
+        decision = BandDecision("none", None, None, [], note)
         _store_decision(session, facts.document_id, decision)
         return decision
 
     facts = replace(facts, file_requests=file_requests(session, facts))
-    requests = [request_facts(row) for row in open_requests(session)]
+    index_unkeyed_requests(session)
+    rejected = rejected_requests(session, facts.document_id)
+    requests = [
+        request_facts(row)
+        for row in blocked_requests(session, facts)
+        if row.id not in rejected
+    ]
     decision = choose_band(rank_requests(facts, requests), thresholds)
+    if decision.band == "auto" and LIKELY_DUPLICATE in facts.reasons:
+        # A second copy of paper already received waits for a person, on
+        # every path that matches again (new requests, closing, rejection).
+        decision = replace(
+            decision, band="review", note="held back: likely re-scan of an earlier file"
+        )
     _store_decision(session, facts.document_id, decision)
     if decision.band == "auto" and decision.best is not None:
         attach(session, facts.document_id, decision.best.request_id, today, "matcher")
@@ -159,6 +212,16 @@ def match_document(
         decision.margin, len(decision.candidates),
     )  # fmt: skip
     return decision
+
+
+def rejected_requests(session: Session, document_id: str) -> frozenset[str]:
+    """Return the requests a reviewer rejected for this document."""
+    rows = session.exec(
+        select(CandidateRejection.request_id).where(
+            CandidateRejection.document_id == document_id
+        )
+    ).all()
+    return frozenset(rows)
 
 
 def file_requests(session: Session, facts: DocumentFacts) -> frozenset[str]:
@@ -206,12 +269,25 @@ def _store_decision(session: Session, document_id: str, decision: BandDecision) 
 
 
 def attach(
-    session: Session, document_id: str, request_id: str, today: date, actor: str
+    session: Session,
+    document_id: str,
+    request_id: str,
+    today: date,
+    actor: str,
+    record_unchanged: bool = False,
 ) -> None:
     """Attach a stored document to a request and bring the request's status up to date.
 
+    A document attached elsewhere before is moved, and the request it left
+    gets its status brought up to date as well.
+
+    Args:
+        record_unchanged: Store a status change row on the request even when
+            its status stays the same, so that a reviewer's action is on record.
+
     Raises:
         LookupError: The document or the request is not stored.
+        RequestClosedError: The request is closed.
     """
     record = session.get(store.DocumentRecord, document_id)
     request = session.get(ImageRequest, request_id)
@@ -220,7 +296,13 @@ def attach(
         raise LookupError(
             f"{missing} not found: {document_id if record is None else request_id}"
         )
+    if request.status == RequestStatus.CLOSED:
+        raise RequestClosedError(
+            f"request {request_id} is closed; attach document {document_id} "
+            f"to an open request"
+        )
 
+    previous = record.match_request_id
     record.match_request_id = request_id
     session.add(record)
     match = session.get(DocumentMatch, document_id) or DocumentMatch(
@@ -231,8 +313,25 @@ def attach(
     session.add(match)
     session.flush()
     refresh_request_status(
-        session, request, today, cause=f"document {document_id} attached", actor=actor
+        session,
+        request,
+        today,
+        cause=f"document {document_id} attached",
+        actor=actor,
+        record_unchanged=record_unchanged,
     )
+    left = (
+        None if previous in (None, request_id) else session.get(ImageRequest, previous)
+    )
+    if left is not None:
+        refresh_request_status(
+            session,
+            left,
+            today,
+            cause=f"document {document_id} moved to request {request_id}",
+            actor=actor,
+            record_unchanged=record_unchanged,
+        )
     log.info("document %s attached to request %s by %s", document_id, request_id, actor)
 
 
@@ -268,6 +367,7 @@ def create_request_from_letter(
         return None
     row = build_row(request, origin="letter", document_id=facts.document_id)
     session.add(row)
+    store_request_keys(session, [row])
     session.flush()
     log.info("request %s created from letter %s", row.id, facts.document_id)
     return row
@@ -285,14 +385,20 @@ def _attach_to_new_request(
     return decision
 
 
-def attach_companions(
+def settle_companions(
     session: Session, source_file_ids: Iterable[int], today: date
 ) -> list[str]:
-    """Attach documents that name no patient to the request of their file.
+    """Attach the companions of each file to its request, or list them for review.
 
-    A fax cover or an unnamed page travels with the documents it was sent
-    with. It is attached when every document of its source file that names
-    a patient is attached, all to the same request; otherwise it waits.
+    A companion is a document the matcher does not score: a fax cover, or
+    a page that names no patient. It travels with the documents it was
+    sent with. When every scored document of its file is attached, all to
+    the same open request, the companion is attached there too, unless it
+    names another patient than the request's (``_companion_fits``).
+
+    Otherwise the companion goes to review with the requests that its file's
+    documents are attached to or list as candidates, and stays in band
+    ``none`` when there are none.
 
     Returns:
         The ids of the documents attached.
@@ -304,25 +410,99 @@ def attach_companions(
             .where(store.DocumentRecord.source_file_id == source_file_id)
             .order_by(col(store.DocumentRecord.created_at))
         ).all()
-        named = {r.id for r in records if _names_patient(session, r.id)}
-        targets = {r.match_request_id for r in records if r.id in named}
-        if not named or len(targets) != 1 or None in targets:
+        facts = {
+            record.id: load_document_facts(session, record.id) for record in records
+        }
+        scored = [r for r in records if is_scored(facts[r.id])]
+        companions = [
+            r for r in records if r not in scored and r.match_request_id is None
+        ]
+        if not scored or not companions:
             continue
-        request_id = targets.pop()
-        assert request_id is not None
-        for record in records:
-            if record.id in named or record.match_request_id is not None:
-                continue
-            decision = BandDecision("auto", None, None, [], COMPANION_NOTE)
-            _store_decision(session, record.id, decision)
-            attach(session, record.id, request_id, today, "bundle")
-            attached.append(record.id)
+        targets = {record.match_request_id for record in scored}
+        attached_to = frozenset(t for t in targets if t is not None)
+        target = next(iter(targets)) if len(targets) == 1 else None
+        request = None if target is None else session.get(ImageRequest, target)
+        if request is not None and request.status == RequestStatus.CLOSED:
+            request = None
+        candidates = _file_candidates(session, scored)
+        for companion in companions:
+            companion_facts = facts[companion.id]
+            assert companion_facts is not None
+            companion_facts = replace(companion_facts, file_requests=attached_to)
+            if request is not None:
+                pair = score_pair(companion_facts, request_facts(request))
+                if _companion_fits(pair):
+                    # No score of its own: its evidence is its file's.
+                    decision = BandDecision("auto", None, None, [pair], COMPANION_NOTE)
+                    _store_decision(session, companion.id, decision)
+                    attach(session, companion.id, request.id, today, "bundle")
+                    attached.append(companion.id)
+                    continue
+            _list_companion(session, companion_facts, candidates)
     return attached
 
 
-def _names_patient(session: Session, document_id: str) -> bool:
-    facts = load_document_facts(session, document_id)
-    return facts is not None and facts.has_identity
+def is_scored(facts: DocumentFacts | None) -> bool:
+    """Return True for a document the matcher scores: a matched type that names a patient."""
+    return facts is not None and facts.doc_type in MATCHED_TYPES and facts.has_identity
+
+
+def _companion_fits(pair: PairScore) -> bool:
+    """Return True unless the companion names another patient than the request's.
+
+    A companion without a name, birth date or record number always fits. Its
+    other fields count for nothing here, because the dates on an unscored
+    page may not be the exam's (an insurer's letter gives the end date of
+    its approval).
+    """
+    return (
+        pair.level("patient_name") not in ("partial", "disagree")
+        and pair.level("date_of_birth") != "disagree"
+        and pair.level("mrn") != "disagree"
+    )
+
+
+def _file_candidates(
+    session: Session, scored: list[store.DocumentRecord]
+) -> list[ImageRequest]:
+    """Return the open requests that a file's scored documents are attached to or list."""
+    ids = {r.match_request_id for r in scored if r.match_request_id is not None}
+    unattached = [r.id for r in scored if r.match_request_id is None]
+    if unattached:
+        ids |= set(
+            session.exec(
+                select(MatchCandidate.request_id).where(
+                    col(MatchCandidate.document_id).in_(unattached)
+                )
+            ).all()
+        )
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(ImageRequest)
+            .where(col(ImageRequest.id).in_(sorted(ids)))
+            .where(ImageRequest.status != RequestStatus.CLOSED)
+        ).all()
+    )
+
+
+def _list_companion(
+    session: Session, facts: DocumentFacts, requests: list[ImageRequest]
+) -> None:
+    rejected = rejected_requests(session, facts.document_id)
+    ranked = rank_requests(
+        facts, [request_facts(r) for r in requests if r.id not in rejected]
+    )
+    if not ranked:
+        decision = BandDecision("none", None, None, [], "no candidate in its file")
+    else:
+        margin = ranked[0].total - ranked[1].total if len(ranked) > 1 else None
+        decision = BandDecision(
+            "review", ranked[0], margin, ranked, COMPANION_REVIEW_NOTE
+        )
+    _store_decision(session, facts.document_id, decision)
 
 
 def finish_file(
@@ -336,7 +516,7 @@ def finish_file(
 
     A document matched before a later one of its file was attached gains
     the ``same_file`` evidence on this second pass, and the documents that
-    name no patient follow the rest (``attach_companions``). Each
+    are not scored follow the rest (``settle_companions``). Each
     document's ``match`` output is then set from what was stored.
     """
     with Session(engine) as session:
@@ -346,7 +526,7 @@ def finish_file(
             unattached = record is not None and record.match_request_id is None
             if facts is not None and facts.has_identity and unattached:
                 match_document(session, facts, today, thresholds)
-        attach_companions(session, [source_file_id], today)
+        settle_companions(session, [source_file_id], today)
         session.commit()
         for document in documents:
             document.match = stored_match_output(session, document.doc_id)
@@ -377,12 +557,9 @@ def rematch_unattached(
 ) -> list[str]:
     """Match every unattached document again; return those now attached.
 
-    Documents that name no patient follow the documents of their file
-    (``attach_companions``) and are among those returned.
-
-    NOTE: every unattached document is scored against every open request,
-    so the cost grows with both; fine for a desk's hundreds of requests, a
-    blocking step (same birth year or name key) would be needed for more.
+    Documents that are not scored follow the documents of their file
+    (``settle_companions``) and are among those returned. Each document is
+    scored against its blocks only (``matchers.blocking``).
     """
     attached = []
     files = set()
@@ -391,10 +568,11 @@ def rematch_unattached(
         if facts is None or not facts.has_identity:
             continue
         decision = match_document(session, facts, today, thresholds)
-        if decision.band == "auto" and facts.source_file_id is not None:
-            attached.append(document_id)
+        if facts.source_file_id is not None:
             files.add(facts.source_file_id)
-    return attached + attach_companions(session, files, today)
+        if decision.band == "auto":
+            attached.append(document_id)
+    return attached + settle_companions(session, files, today)
 
 
 def add_requests(
@@ -414,8 +592,9 @@ def add_requests(
         new, problems = find_conflicts(session, batch)
         if problems:
             raise InvalidRequestError(problems)
-        for request in new:
-            session.add(build_row(request, origin))
+        rows = [build_row(request, origin) for request in new]
+        session.add_all(rows)
+        store_request_keys(session, rows)
         session.flush()
         attached = rematch_unattached(session, today, thresholds) if new else []
         refresh_all_statuses(session, today, cause=f"{len(new)} request(s) added")
@@ -442,14 +621,18 @@ def refresh_statuses(engine: Engine, today: date) -> int:
 def attach_reviewed(
     engine: Engine, document_id: str, request_id: str, today: date, reviewer: str
 ) -> None:
-    """Attach a document to the request a reviewer picked.
+    """Attach a document to the request a reviewer picked, with no checks.
+
+    ``matchers.review.attach_candidate`` is the reviewer's action with its
+    checks (the document in review, the request among its candidates).
 
     Raises:
         LookupError: The document or the request is not stored.
+        RequestClosedError: The request is closed.
     """
     with Session(engine) as session:
         attach(session, document_id, request_id, today, reviewer)
         record = session.get(store.DocumentRecord, document_id)
         assert record is not None
-        attach_companions(session, [record.source_file_id], today)
+        settle_companions(session, [record.source_file_id], today)
         session.commit()

@@ -87,3 +87,32 @@ class MatchCandidate(SQLModel, table=True):
     breakdown: str
     """JSON list of {field, level, weight, m, u, note}."""
     computed_at: datetime = Field(default_factory=store.utcnow)
+
+
+class RequestKey(SQLModel, table=True):
+    """A blocking key of a request: a value that a document must share to be scored.
+
+    ``matchers.blocking`` writes the keys when a request is stored and
+    looks them up for each document, so only the requests that share a
+    key with the document are scored.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(foreign_key="imagerequest.id", index=True)
+    key: str = Field(index=True)
+    """A kind and a value, such as ``dob:1971-04-09`` or ``sound:RS``."""
+
+
+class CandidateRejection(SQLModel, table=True):
+    """A reviewer's decision that a request is not the document's request.
+
+    The matcher never offers a rejected request to the document again.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="documentrecord.id", index=True)
+    request_id: str = Field(foreign_key="imagerequest.id", index=True)
+    actor: str
+    """The reviewer, stored as ``reviewer:<user>``."""
+    reason: str = ""
+    rejected_at: datetime = Field(default_factory=store.utcnow)

@@ -119,6 +119,24 @@ def are_nicknames(first: str, second: str) -> bool:
     return first in related
 
 
+@lru_cache(maxsize=4096)
+def nickname_relatives(word: str) -> frozenset[str]:
+    """Return the one-word names that ``are_nicknames`` pairs with a folded word.
+
+    The ``nicknames`` package lists each pair both ways (a nickname's full
+    names and a full name's nicknames), and the Spanish table is read both
+    ways here.
+    """
+    namer = _namer()
+    relatives = set(namer.nicknames_of(word) | namer.canonicals_of(word))
+    for short, full in SPANISH_NICKNAMES.items():
+        if short == word:
+            relatives.add(full)
+        if full == word:
+            relatives.add(short)
+    return frozenset(relative for relative in relatives if " " not in relative)
+
+
 def fold_lookalikes(word: str) -> str:
     """Return ``word`` with the letter groups OCR confuses rewritten to one form."""
     for group, replacement in OCR_LOOKALIKES:

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from matchers.models import ImageRequest
 from matchers.score import RequestFacts
+from matchers.status import RequestStatus
 
 REQUESTER_TYPES = ("patient", "inside_physician", "outside_physician", "legal")
 SCOPES = ("images", "report_only")
@@ -377,9 +378,10 @@ def request_facts(row: ImageRequest) -> RequestFacts:
 
 
 def open_requests(session: Session) -> list[ImageRequest]:
-    """Return every stored request, ordered by id.
-
-    NOTE: nothing closes a request yet (a fulfilled request has no status of
-    its own), so every stored request counts as open for matching.
-    """
-    return list(session.exec(select(ImageRequest).order_by(ImageRequest.id)).all())
+    """Return every request that is not closed, ordered by id."""
+    query = (
+        select(ImageRequest)
+        .where(ImageRequest.status != RequestStatus.CLOSED)
+        .order_by(ImageRequest.id)
+    )
+    return list(session.exec(query).all())

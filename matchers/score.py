@@ -90,6 +90,21 @@ CONTRADICTIONS = (
 )
 """Levels that keep a request from being attached automatically, whatever the score."""
 
+STRONG_IDENTIFIER_LEVELS: dict[str, tuple[str, ...]] = {
+    "patient_name": ("exact", "variant", "subset"),
+    "date_of_birth": ("exact",),
+    "mrn": ("exact", "one_edit"),
+}
+"""Levels at which one identifier alone makes a request a review candidate,
+however the other fields score: a right name with a misread birth date, or
+a right birth date with a garbled name, must reach a person."""
+WEAK_IDENTIFIER_LEVELS: dict[str, tuple[str, ...]] = {
+    "patient_name": ("partial",),
+    "date_of_birth": ("misread",),
+}
+"""Levels at which an identifier counts towards a review candidate only
+together with another one (a shared surname and a misread birth date)."""
+
 REQUESTER_TYPES_COMPARED = ("outside_physician", "legal")
 """Request types whose requester can be recognised on a document."""
 
@@ -199,6 +214,22 @@ class PairScore:
         return any(keys) or self.level("same_file") == "agree"
 
     @property
+    def shares_identifier(self) -> bool:
+        """True when the identifiers alone make this request worth a review.
+
+        One identifier must agree at a ``STRONG_IDENTIFIER_LEVELS`` level, or
+        two at least at a ``WEAK_IDENTIFIER_LEVELS`` level.
+        """
+        weak = 0
+        for name, levels in STRONG_IDENTIFIER_LEVELS.items():
+            level = self.level(name)
+            if level in levels:
+                return True
+            if level in WEAK_IDENTIFIER_LEVELS.get(name, ()):
+                weak += 1
+        return weak >= 2
+
+    @property
     def contradiction(self) -> str | None:
         """The first field whose disagreement forbids an automatic attachment."""
         for name, level in CONTRADICTIONS:
@@ -283,7 +314,8 @@ class BandDecision:
     margin: float | None
     """Best score minus the second best; None with fewer than two candidates."""
     candidates: list[PairScore]
-    """Candidates at or above the review score, best first."""
+    """Candidates at or above the review score or sharing an identifier, best
+    first."""
     note: str = ""
 
     @property
@@ -298,14 +330,21 @@ def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision
     ``auto`` needs all three: the best score at or above
     ``thresholds.auto_score``, a lead of at least ``thresholds.margin`` over
     the second best, and a confirmed identity (see the module docstring).
-    Otherwise a document with any candidate at or above
-    ``thresholds.review_score`` goes to ``review``, and to ``none`` without.
+    Otherwise a document goes to ``review`` when any request scores at least
+    ``thresholds.review_score`` or shares an identifier with it
+    (``PairScore.shares_identifier``), and to ``none`` when none does.
     """
-    candidates = [s for s in ranked if s.total >= thresholds.review_score]
+    candidates = [
+        s for s in ranked if s.total >= thresholds.review_score or s.shares_identifier
+    ]
     if not candidates:
         best = ranked[0] if ranked else None
         return BandDecision(
-            "none", best, None, [], "no candidate over the review score"
+            "none",
+            best,
+            None,
+            [],
+            "no candidate over the review score or sharing an identifier",
         )
 
     best = candidates[0]

@@ -42,6 +42,9 @@ class RequestStatus(StrEnum):
     OUT_OF_RETENTION = "out_of_retention"
     MEDICAL_RECORDS = "medical_records"
     INDIVIDUAL_HANDLING = "individual_handling"
+    CLOSED = "closed"
+    """Closed by staff (``intake requests close``); ``decide_status`` never
+    returns it, and a closed request is neither matched nor refreshed."""
 
 
 class RequestReason(StrEnum):

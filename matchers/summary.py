@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from intake import store
 from matchers.models import (
+    CandidateRejection,
     DocumentMatch,
     ImageRequest,
     MatchCandidate,
@@ -146,4 +147,23 @@ def document_review_view(session: Session, document_id: str) -> dict[str, Any] |
         "attached_request_id": match.attached_request_id,
         "attached_by": match.attached_by,
         "candidates": [_candidate_view(candidate) for candidate in candidates],
+        "rejected": rejections_view(session, document_id),
     }
+
+
+def rejections_view(session: Session, document_id: str) -> list[dict[str, Any]]:
+    """Return the candidates reviewers rejected for a document, oldest first."""
+    rows = session.exec(
+        select(CandidateRejection)
+        .where(CandidateRejection.document_id == document_id)
+        .order_by(col(CandidateRejection.rejected_at), col(CandidateRejection.id))
+    ).all()
+    return [
+        {
+            "request_id": row.request_id,
+            "actor": row.actor,
+            "reason": row.reason,
+            "rejected_at": _iso(row.rejected_at),
+        }
+        for row in rows
+    ]

@@ -24,6 +24,7 @@ from matchers.status import (
     AttachedDocument,
     CheckState,
     RequestState,
+    RequestStatus,
     StatusDecision,
     decide_status,
 )
@@ -113,8 +114,12 @@ def refresh_request_status(
     today: date,
     cause: str,
     actor: str = "matcher",
+    record_unchanged: bool = False,
 ) -> bool:
     """Recompute one request's status; store it and its change if it changed.
+
+    A closed request keeps its status and gets no change row, unless
+    ``record_unchanged`` is set.
 
     Args:
         session: An open session; the caller commits.
@@ -122,10 +127,16 @@ def refresh_request_status(
         today: The day the status is judged on.
         cause: What prompted the refresh, kept with the change.
         actor: Who or what made the change.
+        record_unchanged: Store a change row even when the status and its
+            reasons stay the same, so that a reviewer's action is on record.
 
     Returns:
         True when the status or its reasons changed.
     """
+    if request.status == RequestStatus.CLOSED:
+        if record_unchanged:
+            _record_change(session, request, cause, actor)
+        return False
     decision = decide_request_status(session, request, today)
     reasons = json.dumps(decision.reasons)
     history = session.exec(
@@ -133,6 +144,8 @@ def refresh_request_status(
     ).first()
     unchanged = request.status == decision.status and request.status_reasons == reasons
     if unchanged and history is not None:
+        if record_unchanged:
+            _record_change(session, request, cause, actor)
         return False
 
     request.status = decision.status
@@ -160,9 +173,59 @@ def refresh_request_status(
     return True
 
 
+def _record_change(
+    session: Session, request: ImageRequest, cause: str, actor: str
+) -> None:
+    """Store a change row that repeats the request's current status."""
+    session.add(
+        RequestStatusChange(
+            request_id=request.id,
+            status=request.status,
+            reasons=request.status_reasons,
+            detail=request.status_detail,
+            cause=cause,
+            actor=actor,
+            changed_at=request.status_changed_at or store.utcnow(),
+        )
+    )
+
+
 def refresh_all_statuses(session: Session, today: date, cause: str) -> int:
-    """Recompute every stored request's status; return how many changed."""
+    """Recompute every open request's status; return how many changed."""
     changed = 0
-    for request in session.exec(select(ImageRequest)).all():
+    query = select(ImageRequest).where(ImageRequest.status != RequestStatus.CLOSED)
+    for request in session.exec(query).all():
         changed += refresh_request_status(session, request, today, cause)
     return changed
+
+
+class RequestClosedError(ValueError):
+    """The request is closed, so it takes no documents and cannot close again."""
+
+
+def close_request(
+    session: Session, request: ImageRequest, reason: str, actor: str
+) -> None:
+    """Set a request's status to closed and store the change with its reason.
+
+    Args:
+        session: An open session; the caller commits.
+        request: The stored request.
+        reason: Why staff closed it, stored as the change's detail.
+        actor: Who closed it.
+
+    Raises:
+        RequestClosedError: The request is already closed.
+        ValueError: ``reason`` is blank.
+    """
+    if request.status == RequestStatus.CLOSED:
+        raise RequestClosedError(f"request {request.id} is already closed")
+    if not reason.strip():
+        raise ValueError("the reason for closing is empty; say why it is closed")
+    request.status = str(RequestStatus.CLOSED)
+    request.status_reasons = "[]"
+    request.status_detail = reason.strip()
+    request.status_changed_at = store.utcnow()
+    session.add(request)
+    _record_change(session, request, "request closed", actor)
+    log.info("request %s closed by %s", request.id, actor)

@@ -11,6 +11,12 @@ wrong token gets 401, and so does every call while no token is set.
   by field, the documents in review that list it, and its status history.
 - ``GET /api/documents/<id>/match``: a document's band and its ranked
   candidates with their scores by field (the review data).
+- ``POST /api/documents/<id>/review``: a reviewer's decision on a document
+  in review, ``{"action": "attach" | "reject", "request_id": ..., "user":
+  ..., "reason": ...}`` (``reason`` optional, for rejections). 200 with the
+  document's match afterwards; 400 for an invalid body; 404 when the
+  document or request is not stored; 409 when the document is not in
+  review, is attached, does not list the request, or the request is closed.
 """
 
 from __future__ import annotations
@@ -27,7 +33,14 @@ from sqlmodel import Session
 from matchers.match import add_requests
 from matchers.models import ImageRequest
 from matchers.requests import InvalidRequestError, Problem, RawRow, check_rows
+from matchers.review import (
+    NotFoundError,
+    ReviewConflictError,
+    attach_candidate,
+    reject_candidate,
+)
 from matchers.summary import document_review_view, request_summary, request_view
+from matchers.track import RequestClosedError
 
 log = logging.getLogger(__name__)
 
@@ -146,4 +159,63 @@ def show_document_match(document_id: str) -> ResponseReturnValue:
         view = document_review_view(session, document_id)
     if view is None:
         return _error(404, f"document {document_id!r} not found or never matched")
+    return jsonify(view)
+
+
+REVIEW_ACTIONS = ("attach", "reject")
+
+
+def _review_body(body: Any) -> tuple[dict[str, str], str | None]:
+    """Return the review body's text values, or an error message."""
+    if not isinstance(body, dict):
+        return {}, "the body must be a JSON object"
+    unknown = sorted(set(body) - {"action", "request_id", "user", "reason"})
+    if unknown:
+        known = "action, request_id, user, reason"
+        return {}, f"unknown key(s) {', '.join(unknown)}; use {known}"
+    values = {}
+    for key in ("action", "request_id", "user", "reason"):
+        value = body.get(key, "")
+        if not isinstance(value, str):
+            return {}, f"{key} must be a string"
+        values[key] = value.strip()
+    if values["action"] not in REVIEW_ACTIONS:
+        return {}, f"action must be one of {', '.join(REVIEW_ACTIONS)}"
+    for key in ("request_id", "user"):
+        if not values[key]:
+            return {}, f"{key} is missing or empty"
+    return values, None
+
+
+@blueprint.post("/documents/<document_id>/review")
+def review_document(document_id: str) -> ResponseReturnValue:
+    """Attach a document in review to a candidate, or reject a candidate."""
+    values, problem = _review_body(request.get_json(silent=True))
+    if problem is not None:
+        log.info("review of document %s rejected: invalid body", document_id)
+        return _error(400, problem)
+    today = current_app.config["TODAY"]()
+    status = 200
+    try:
+        if values["action"] == "attach":
+            attach_candidate(
+                _engine(), document_id, values["request_id"], today, values["user"]
+            )
+        else:
+            reject_candidate(
+                _engine(), document_id, values["request_id"], today, values["user"],
+                current_app.config["MATCH_THRESHOLDS"], values["reason"],
+            )  # fmt: skip
+    except NotFoundError as error:
+        status, message = 404, str(error)
+    except (ReviewConflictError, RequestClosedError) as error:
+        status, message = 409, str(error)
+    except ValueError as error:
+        status, message = 400, str(error)
+    if status != 200:
+        # The messages name document and request ids only, no patient data.
+        log.info("review of document %s failed (%d): %s", document_id, status, message)
+        return _error(status, message)
+    with Session(_engine()) as session:
+        view = document_review_view(session, document_id)
     return jsonify(view)

@@ -162,3 +162,114 @@ def test_new_request_attaches_waiting_document(
     assert match["candidates"][0]["request_id"] == "REQ-API-1"
     missing = client.get("/api/documents/nothing/match", headers=AUTH)
     assert missing.status_code == 404
+
+
+NAMESAKE = REQUEST | {
+    "request_id": "REQ-API-2",
+    "date_of_birth": "1968-11-23",
+    "mrn": "",
+    "exam_description": "MRI left knee",
+}
+
+
+def name_only_document(database_url: str, document_id: str) -> None:
+    """Store a form naming the patient only, so it waits in review."""
+    engine = store.open_database(database_url)
+    page = Page(source=Path("f.tif"), number=1, image=Image.new("L", (10, 10)), dpi=200)
+    document = Document(source=Path("f.tif"), pages=[page], doc_type="release_images")
+    document.doc_id = document_id
+    document.status = "accepted"
+    document.fields = {"patient_name": FieldValue("Ana Lucía Ruiz Soto", 0.9)}
+    source = store.save_source(
+        engine, store.SourceFile(path="f.tif", sha256=document_id, size=1)
+    )
+    assert source.id is not None
+    store.save_document(engine, source.id, document)
+    output = match_stored_document(
+        engine, document, source.id, TODAY, thresholds_from(Settings())
+    )
+    assert output["band"] == "review"
+
+
+def review(client: FlaskClient, document_id: str, body: Any, **kwargs: Any) -> Any:
+    headers = kwargs.get("headers", AUTH)
+    return client.post(
+        f"/api/documents/{document_id}/review", json=body, headers=headers
+    )
+
+
+def test_review_attach_records_user(client: FlaskClient, database_url: str) -> None:
+    post(client, [REQUEST, NAMESAKE])
+    name_only_document(database_url, "doc-review")
+    body = {"action": "attach", "request_id": "REQ-API-2", "user": "kim"}
+    response = review(client, "doc-review", body)
+    assert response.status_code == 200
+    match = response.get_json()
+    assert match["attached_request_id"] == "REQ-API-2"
+    assert match["attached_by"] == "reviewer:kim"
+    shown = client.get("/api/requests/REQ-API-2", headers=AUTH).get_json()
+    assert shown["history"][-1]["actor"] == "reviewer:kim"
+    assert shown["history"][-1]["cause"] == "document doc-review attached"
+    again = review(client, "doc-review", body)
+    assert again.status_code == 409
+    assert "already attached" in again.get_json()["error"]
+
+
+def test_review_reject_records_user(client: FlaskClient, database_url: str) -> None:
+    post(client, [REQUEST, NAMESAKE])
+    name_only_document(database_url, "doc-review")
+    body = {
+        "action": "reject",
+        "request_id": "REQ-API-2",
+        "user": "kim",
+        "reason": "other birth date on page 2",
+    }
+    response = review(client, "doc-review", body)
+    assert response.status_code == 200
+    match = response.get_json()
+    assert [c["request_id"] for c in match["candidates"]] == ["REQ-API-1"]
+    assert match["rejected"][0]["request_id"] == "REQ-API-2"
+    assert match["rejected"][0]["actor"] == "reviewer:kim"
+    assert match["rejected"][0]["reason"] == "other birth date on page 2"
+    shown = client.get("/api/requests/REQ-API-2", headers=AUTH).get_json()
+    assert (
+        shown["history"][-1]["cause"] == "document doc-review rejected as a candidate"
+    )
+    assert shown["in_review"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ([], "must be a JSON object"),
+        ({"action": "keep", "request_id": "REQ-API-1", "user": "kim"}, "action must"),
+        ({"action": "attach", "request_id": "REQ-API-1"}, "user is missing"),
+        ({"action": "attach", "user": "kim"}, "request_id is missing"),
+        ({"action": "attach", "request_id": 7, "user": "kim"}, "must be a string"),
+        ({"action": "attach", "request_id": "R", "user": "k", "who": 1}, "unknown"),
+    ],
+)
+def test_review_rejects_invalid_body(
+    client: FlaskClient, database_url: str, body: Any, message: str
+) -> None:
+    post(client, [REQUEST, NAMESAKE])
+    name_only_document(database_url, "doc-review")
+    response = review(client, "doc-review", body)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+
+
+def test_review_errors(client: FlaskClient, database_url: str) -> None:
+    post(client, [REQUEST, NAMESAKE])
+    name_only_document(database_url, "doc-review")
+    attach = {"action": "attach", "request_id": "REQ-API-1", "user": "kim"}
+    assert review(client, "doc-none", attach).status_code == 404
+    unknown = attach | {"request_id": "REQ-404"}
+    assert review(client, "doc-review", unknown).status_code == 404
+    unauthorized = review(client, "doc-review", attach, headers={})
+    assert unauthorized.status_code == 401
+    post(client, REQUEST | {"request_id": "REQ-API-3", "patient_name": "Li Wei"})
+    not_listed = attach | {"request_id": "REQ-API-3"}
+    response = review(client, "doc-review", not_listed)
+    assert response.status_code == 409
+    assert "not a candidate" in response.get_json()["error"]

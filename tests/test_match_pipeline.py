@@ -163,6 +163,22 @@ def test_waiting_document_attached_when_request_arrives() -> None:
     assert match.attached_by == "matcher"
 
 
+def test_rescan_waits_for_person_when_request_arrives() -> None:
+    engine = store.open_database("sqlite://")
+    document = ana_form("doc-rescan")
+    document.reasons = ["likely_duplicate"]
+    store_and_match(engine, document)
+
+    assert add(engine, ANA) == []
+
+    assert attached_to(engine, "doc-rescan") is None
+    with Session(engine) as session:
+        match = session.get(DocumentMatch, "doc-rescan")
+    assert match is not None
+    assert match.band == "review"
+    assert "re-scan" in match.note
+
+
 def test_letter_without_request_creates_one() -> None:
     engine = store.open_database("sqlite://")
     form = make_document(
@@ -329,7 +345,7 @@ def test_earlier_document_gains_its_file_mates_evidence() -> None:
     assert levels["same_file"] == "agree"
 
 
-def test_cover_waits_when_file_has_two_patients() -> None:
+def test_cover_of_two_patients_goes_to_review() -> None:
     engine = store.open_database("sqlite://")
     william = {
         "request_id": "REQ-BILL",
@@ -351,4 +367,9 @@ def test_cover_waits_when_file_has_two_patients() -> None:
         [make_document("doc-cover", "fax_cover"), ana_form("doc-ana"), bill],
     )
     assert [r["match"]["request_id"] for r in records] == [None, "REQ-ANA", "REQ-BILL"]
-    assert records[0]["match"]["band"] == "none"
+    assert records[0]["match"]["band"] == "review"
+    with Session(engine) as session:
+        view = document_review_view(session, "doc-cover")
+    assert view is not None
+    listed = {candidate["request_id"] for candidate in view["candidates"]}
+    assert listed == {"REQ-ANA", "REQ-BILL"}

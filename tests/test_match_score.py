@@ -322,3 +322,76 @@ def test_same_file_does_not_confirm_other_name() -> None:
         file_requests=frozenset({"R-BILL"}),
     )
     assert decide(facts).attached_request_id != "R-BILL"
+
+
+def test_right_name_other_birth_date_listed() -> None:
+    # Every field but the name disagrees: the score is under the review
+    # score, but the name alone makes the request worth a person's look.
+    facts = document(
+        "release_images",
+        patient_name="Ana Lucía Ruiz Soto",
+        date_of_birth="1958-01-30",
+        mrn="99999999",
+        exam_date="2025-05-02",
+        exam_description="MRI left knee",
+    )
+    decision = decide(facts, [ANA, TWIN_A, BILL])
+    assert rank_requests(facts, [ANA])[0].total < THRESHOLDS.review_score
+    assert decision.band == "review"
+    assert candidate_ids(decision) == ["R-ANA"]
+
+
+def test_right_birth_date_with_unread_name_listed() -> None:
+    facts = document(
+        "physician_request",
+        patient_name="Xqz Vwkk",
+        date_of_birth="1980-12-01",
+        exam_date="2025-05-02",
+        exam_description="CT head",
+        physician_name="Zed Quorra, MD",
+    )
+    ranked = rank_requests(facts, [BILL])
+    assert ranked[0].total < THRESHOLDS.review_score
+    decision = decide(facts, [BILL, ANA])
+    assert decision.band == "review"
+    assert candidate_ids(decision) == ["R-BILL"]
+
+
+def test_partial_name_and_misread_birth_date_listed() -> None:
+    # Neither alone is enough; together they are.
+    facts = document(
+        "release_images",
+        patient_name="Wxlqz Whitaker",
+        date_of_birth="1980-01-12",
+        exam_date="2025-05-02",
+        exam_description="CT head",
+    )
+    score = rank_requests(facts, [BILL])[0]
+    assert score.level("patient_name") == "partial"
+    assert score.level("date_of_birth") == "misread"
+    assert score.total < THRESHOLDS.review_score
+    assert candidate_ids(decide(facts, [BILL, ANA])) == ["R-BILL"]
+
+
+def test_one_weak_identifier_alone_not_listed() -> None:
+    # A shared surname and nothing else: strangers share surnames.
+    facts = document(
+        "release_images",
+        patient_name="Wxlqz Whitaker",
+        date_of_birth="1955-07-21",
+        exam_date="2025-05-02",
+        exam_description="CT head",
+    )
+    score = rank_requests(facts, [BILL])[0]
+    assert score.level("patient_name") == "partial"
+    assert not score.shares_identifier
+    assert decide(facts, [BILL]).band == "none"
+
+
+def test_listed_identifier_never_attached_alone() -> None:
+    # A strong identifier lists a request but never attaches it by itself.
+    facts = document(patient_name="Grace Nakamura", date_of_birth="1999-09-09")
+    decision = decide(facts)
+    assert decision.band == "review"
+    assert decision.attached_request_id is None
+    assert set(candidate_ids(decision)) == {"R-GRACE-1", "R-GRACE-2"}

@@ -116,3 +116,34 @@ def test_show_unknown_request(
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     assert main(["requests", "show", "REQ-404", "--db", url]) == 1
     assert "request 'REQ-404' not found" in capsys.readouterr().err
+
+
+def test_close_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    requests = tmp_path / "requests.csv"
+    requests.write_text(CSV, encoding="utf-8")
+    today = ["--db", url, "--today", "2026-03-16"]
+    main(["requests", "import", str(requests), *today])
+    capsys.readouterr()
+
+    closing = ["requests", "close", "REQ-1", "--reason", "filled in person"]
+    assert main([*closing, "--by", "kim", *today]) == 0
+    assert "request REQ-1 closed" in capsys.readouterr().out
+    main(["requests", "show", "REQ-1", "--json", *today])
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "closed"
+    assert shown["history"][-1]["status"] == "closed"
+    assert shown["history"][-1]["detail"] == "filled in person"
+    assert shown["history"][-1]["actor"] == "reviewer:kim"
+
+    # A form for the closed request's patient is no longer matched to it.
+    store_form(url)
+    main(["requests", "show", "REQ-1", "--json", *today])
+    assert json.loads(capsys.readouterr().out)["documents"] == []
+
+    assert main([*closing, *today]) == 1
+    assert "already closed" in capsys.readouterr().err
+    assert main(["requests", "close", "REQ-404", "--reason", "x", *today]) == 1
+    assert "request 'REQ-404' not found" in capsys.readouterr().err
+    assert main(["requests", "close", "REQ-2", "--reason", " ", *today]) == 1
+    assert "reason for closing is empty" in capsys.readouterr().err
