@@ -79,7 +79,6 @@ CONFIRM_RATIO = 2.0
 """A turn is made only when its reading has at least ``MIN_CONFIRMING_WORDS``
 dictionary-like words and ``CONFIRM_RATIO`` times as many as every other
 candidate."""
-
 _TRANSPOSES = {
     90: Image.Transpose.ROTATE_270,
     180: Image.Transpose.ROTATE_180,
@@ -128,7 +127,7 @@ def normalize_page(page: Page, *, timeout: float = DEFAULT_OCR_TIMEOUT) -> Page:
         image = deskew(image, estimate.angle)
         skew = round(estimate.angle, 2)
     rotation, uncertain = choose_rotation(
-        image, estimate.vertical, page.dpi, deadline, page.source, page.number
+        image, page.dpi, deadline, page.source, page.number
     )
     image = turn(image, rotation)
     logger.debug(
@@ -248,7 +247,6 @@ def turn(image: Image.Image, rotation: int) -> Image.Image:
 
 def choose_rotation(
     image: Image.Image,
-    vertical: bool,
     dpi: int,
     deadline: Deadline,
     source: Path,
@@ -256,13 +254,13 @@ def choose_rotation(
 ) -> RotationChoice:
     """Decide the clockwise turn that makes a deskewed page upright.
 
-    The candidates suggested by the text-line direction are read first (0
-    and 180 for horizontal lines, 0, 90 and 270 for vertical ones). When
-    none of them reads as text, the remaining turns are tried too.
+    All four turns are read. The direction of the text lines cannot narrow
+    them down: the estimate called an upside-down portrait page vertical
+    and a sideways page horizontal, and upside-down print read at 0 can
+    still pass for a dozen words.
 
     Args:
         image: The deskewed page.
-        vertical: Whether the text lines run top to bottom.
         dpi: The page's resolution.
         deadline: The time budget for the OCR calls.
         source: The page's file, named in errors.
@@ -276,17 +274,10 @@ def choose_rotation(
     if not ink_mask(sample).any():
         return RotationChoice(0, uncertain=False)
 
-    first = (0, 90, 270) if vertical else (0, 180)
     scores = {
         rotation: _score_rotation(sample, rotation, deadline, source, page_number)
-        for rotation in first
+        for rotation in (0, 90, 180, 270)
     }
-    if max(scores.values()) < MIN_CONFIRMING_WORDS:
-        for rotation in (0, 90, 180, 270):
-            if rotation not in scores:
-                scores[rotation] = _score_rotation(
-                    sample, rotation, deadline, source, page_number
-                )
     return pick_rotation(scores, page_number)
 
 
@@ -354,11 +345,16 @@ def count_dictionary_words(words: list[Word]) -> int:
     A word counts when tesseract is at least ``MIN_WORD_CONFIDENCE`` sure of
     it and, without edge punctuation, it is ``MIN_WORD_LENGTH`` or more
     letters, has a vowel and is lower case, upper case or capitalized. Text
-    read upside down mostly fails these tests.
+    read upside down mostly fails these tests. A word must also be wider than
+    it is tall: tesseract reads the vertical lines of a page lying on its
+    side as words, and those must not vote for leaving the page as it is.
     """
     count = 0
     for word in words:
         if word.conf < MIN_WORD_CONFIDENCE:
+            continue
+        left, top, right, bottom = word.bbox
+        if right - left <= bottom - top:
             continue
         text = word.text.strip(_EDGE_PUNCTUATION)
         if len(text) < MIN_WORD_LENGTH or not _LETTERS.match(text):

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from intake.decide import decide
-from intake.types import Check, Document, FieldValue, Page
+from intake.types import Check, Document, FieldValue, Page, Word
 
 TODAY = date(2026, 11, 2)
 
@@ -121,6 +121,27 @@ def test_uncertain_orientation_blocks_acceptance() -> None:
     assert reasons == ["orientation_uncertain"]
 
     document.pages = [dataclasses.replace(page, orientation_uncertain=False)]
+    assert decide(document, TODAY)[0] == "accepted"
+
+
+def test_unreadable_page_blocks_acceptance() -> None:
+    document = form()
+    page = Page(
+        source=Path("x.tif"),
+        number=1,
+        image=Image.new("L", (10, 10), 255),
+        dpi=200,
+        words=[Word("APBVJJE", 40.0, (0, 0, 10, 5))],
+        ocr_confidence=43.0,
+    )
+    document.pages = [page]
+    status, reasons = decide(document, TODAY)
+    assert status == "needs_review"
+    assert reasons == ["page_unreadable"]
+
+    document.pages = [dataclasses.replace(page, ocr_confidence=88.0)]
+    assert decide(document, TODAY)[0] == "accepted"
+    document.pages = [dataclasses.replace(page, has_text_layer=True)]
     assert decide(document, TODAY)[0] == "accepted"
 
 

@@ -11,15 +11,17 @@ from PIL import Image, ImageDraw, ImageFont
 
 from intake.settings import Settings
 from intake.types import Page, Word
+from ocr import normalize
 from ocr.load import load_pages
 from ocr.normalize import (
     count_dictionary_words,
     estimate_skew,
     normalize_page,
     pick_rotation,
+    choose_rotation,
     remove_speckle,
 )
-from ocr.tesseract import read_words
+from ocr.tesseract import Deadline, read_words
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
 ORIENTATION_CASES = DATA / "cases" / "page-orientation"
@@ -96,6 +98,34 @@ def test_turned_bilevel_page_comes_back_upright(
     assert "AUTHORIZATION" in read_text(page.image)
 
 
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({0: 4, 90: 1, 180: 0, 270: 40}, 270),  # sideways, a few words upright
+        ({0: 16, 90: 1, 180: 75, 270: 0}, 180),  # upside-down junk read as words
+    ],
+)
+def test_every_turn_is_read(
+    monkeypatch: pytest.MonkeyPatch, counts: dict[int, int], expected: int
+) -> None:
+    # Word counts stand in for tesseract. Both tables come from generated
+    # pages whose line direction was misjudged, so a reading limited to the
+    # turns that direction suggests missed the right one.
+    read: list[int] = []
+
+    def fake_score(sample, rotation, deadline, source, page_number):  # type: ignore[no-untyped-def]
+        read.append(rotation)
+        return counts[rotation]
+
+    monkeypatch.setattr(normalize, "_score_rotation", fake_score)
+
+    choice = choose_rotation(form_image(), 200, Deadline(60), Path("x.tif"), 1)
+
+    assert sorted(read) == [0, 90, 180, 270]
+    assert choice.rotation == expected
+    assert not choice.uncertain
+
+
 def test_upright_page_is_not_turned() -> None:
     page = normalize_page(as_page(form_image()))
 
@@ -127,8 +157,11 @@ def test_orientation_case_comes_out_upright(name: str, expected_rotation: int) -
     assert "AUTHORIZATION TO RELEASE IMAGES" in text
 
 
-def word(text: str, conf: float = 95.0) -> Word:
-    return Word(text, conf, (0, 0, 10, 10))
+def word(text: str, conf: float = 95.0, vertical: bool = False) -> Word:
+    width, height = 10 * len(text), 14
+    if vertical:
+        width, height = height, width
+    return Word(text, conf, (0, 0, width, height))
 
 
 def test_count_dictionary_words_rejects_upside_down_text() -> None:
@@ -143,6 +176,11 @@ def test_count_dictionary_words_rejects_upside_down_text() -> None:
     assert count_dictionary_words(upright) == 5
     assert count_dictionary_words(upside_down) == 0
     assert count_dictionary_words(unsure) == 0
+
+
+def test_count_dictionary_words_rejects_vertical_words() -> None:
+    sideways = [word(text, vertical=True) for text in ["Please", "release", "IMAGES"]]
+    assert count_dictionary_words(sideways) == 0
 
 
 @pytest.mark.parametrize(
