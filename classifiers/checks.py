@@ -322,7 +322,14 @@ def check_xray_box(page: Page, regions: FormRegions) -> Check:
             evidence,
             detail="checkbox not found",
         )
-    mark = measure_box(page_ink(page), box.box, min_speck=_speck_size(page) // 2)
+    others = [other.box for other in regions.information_boxes if other.box]
+    mark = measure_box(
+        page_ink(page),
+        box.box,
+        min_speck=_speck_size(page) // 2,
+        neighbours=others,
+        labels=[box.label] if box.label else [],
+    )
     passed, confidence = judge_box(mark)
     detail = f"fill={mark.fill:.3f} outside={mark.outside:.3f} around={mark.surround}"
     return Check(
@@ -344,9 +351,9 @@ def judge_box(mark: BoxMark) -> tuple[bool | None, float]:
     """
     if mark.fill >= BOX_TICKED_FILL:
         return True, round(min(0.98, 0.85 + (mark.fill - BOX_TICKED_FILL)), 3)
+    if mark.surround >= CIRCLED_SIDES:
+        return True, 0.85
     if mark.fill <= BOX_EMPTY_FILL:
-        if mark.surround >= CIRCLED_SIDES:
-            return True, 0.85
         if mark.outside >= BOX_STRAY_OUTSIDE or mark.surround > 0:
             return None, 0.5
         return False, round(0.95 - 3 * mark.fill, 3)
@@ -355,7 +362,8 @@ def judge_box(mark: BoxMark) -> tuple[bool | None, float]:
 
 def check_information(page: Page, regions: FormRegions) -> Check:
     """Pass when at least one "information to be released" box is marked."""
-    squares = [box.box for box in regions.information_boxes if box.box is not None]
+    found = [box for box in regions.information_boxes if box.box is not None]
+    squares = [box.box for box in found if box.box is not None]
     if not squares:
         return Check(
             "hipaa_information",
@@ -366,10 +374,13 @@ def check_information(page: Page, regions: FormRegions) -> Check:
             detail="no checklist boxes found",
         )
     ink = page_ink(page)
-    results = [
-        (judge_box(measure_box(ink, square, min_speck=_speck_size(page) // 2)), square)
-        for square in squares
-    ]
+    speck = _speck_size(page) // 2
+    results = []
+    for box in found:
+        assert box.box is not None
+        labels = [box.label] if box.label else []
+        mark = measure_box(ink, box.box, speck, neighbours=squares, labels=labels)
+        results.append((judge_box(mark), box.box))
     marked = [(conf, square) for (passed, conf), square in results if passed]
     if marked:
         confidence, square = max(marked, key=lambda item: item[0])

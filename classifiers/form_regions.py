@@ -429,14 +429,18 @@ def _layout_checkbox(
 def _label_finder(language: str) -> PhraseFinder:
     if ("fields", language) not in _finders:
         phrases = {role: list(labels) for role, labels in FIELD_LABELS.items()}
-        _finders[("fields", language)] = PhraseFinder(phrases, language)
+        _finders[("fields", language)] = PhraseFinder(
+            phrases, language, short_fuzzy=True
+        )
     return _finders[("fields", language)]
 
 
 def _checkbox_finder(language: str) -> PhraseFinder:
     if ("boxes", language) not in _finders:
         phrases = {"xray": list(XRAY_LABELS), "information": list(INFORMATION_LABELS)}
-        _finders[("boxes", language)] = PhraseFinder(phrases, language)
+        _finders[("boxes", language)] = PhraseFinder(
+            phrases, language, short_fuzzy=True
+        )
     return _finders[("boxes", language)]
 
 
@@ -747,9 +751,12 @@ def _rule_below(
         min(width, label[2] + width // 2),
         int(label[3] + 3.5 * height),
     )
+    # As above a signature line: the bottom stroke of block capitals written
+    # on the line ("MARY") is a straight run too, but shorter than the label.
+    longest_needed = max(min_length, int(0.8 * (label[2] - label[0])))
     rules = [
         rule
-        for rule in find_horizontal_lines(ink, search, min_length)
+        for rule in find_horizontal_lines(ink, search, longest_needed)
         if rule[0] <= label[0] + 2 * height
     ]
     return min(rules, key=lambda rule: rule[1]) if rules else None

@@ -13,6 +13,7 @@ what a person wrote there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -23,6 +24,12 @@ from intake.types import BBox
 
 INK_THRESHOLD_RANGE = (90, 200)
 """Bounds for the Otsu threshold: a nearly blank page makes Otsu unstable."""
+NARROW_SURROUND = (0.45, 0.5)
+"""Reach of the bands that find a circle around a box, in box sides: to the
+right (toward the label), and up and down (toward the next boxes)."""
+WIDE_SURROUND = (0.8, 0.75)
+"""The reach once the label's print and the neighbouring boxes' marks are
+left out, so a wider circle is seen."""
 RULE_TILT = 3
 """Pixels a printed rule may step up or down and still be found as one
 line: about 2 degrees of residual skew over a 250-pixel run."""
@@ -239,37 +246,143 @@ def _square_edges(part: np.ndarray, rect: BBox) -> BBox | None:
     )
 
 
-def measure_box(ink: np.ndarray, box: BBox, min_speck: int = 4) -> BoxMark:
+def measure_box(
+    ink: np.ndarray,
+    box: BBox,
+    min_speck: int = 4,
+    neighbours: Sequence[BBox] = (),
+    labels: Sequence[BBox] = (),
+) -> BoxMark:
     """Measure the ink inside a checkbox, leaving out its printed border.
 
     The interior is the box shrunk by about a fifth of its side, which
     clears a border a few pixels thick even when the box was found a pixel
     or two off.
+
+    Args:
+        ink: Page ink map.
+        box: The checkbox's outer edge in page pixels.
+        min_speck: Components smaller than this many pixels are noise.
+        neighbours: Other checkboxes of the same list. A stroke that
+            reaches into one of them, and not into this box, is that box's
+            mark and is left out of the ink around this one, unless it
+            encloses this box (a circle drawn around it).
+        labels: Boxes of printed label text near the box. Their ink is
+            print, not a pen mark, so it is left out too; the box itself
+            is kept even where OCR counted its border as part of a label.
     """
     left, top, right, bottom = box
     side = min(right - left, bottom - top)
     inset = max(2, round(side * 0.2))
     inner = (left + inset, top + inset, right - inset, bottom - inset)
+    if neighbours:
+        ink = _without_neighbour_marks(ink, box, inner, neighbours, side)
+    if labels:
+        ink = _without_labels(ink, box, labels)
     interior = remove_specks(crop(ink, inner), min_speck)
     fill = float(np.count_nonzero(interior)) / max(1, interior.size)
     outside = _ring_ink(ink, box, side, min_speck)
-    surround = _surrounding_sides(ink, box, side, min_speck)
+    reach = WIDE_SURROUND if (neighbours and labels) else NARROW_SURROUND
+    surround = _surrounding_sides(ink, box, side, min_speck, reach)
     return BoxMark(box=box, fill=fill, outside=outside, surround=surround)
 
 
-def _surrounding_sides(ink: np.ndarray, box: BBox, side: int, min_speck: int) -> int:
+def _without_neighbour_marks(
+    ink: np.ndarray,
+    box: BBox,
+    inner: BBox,
+    neighbours: Sequence[BBox],
+    side: int,
+) -> np.ndarray:
+    """Return a copy of ``ink`` without the neighbouring boxes and their marks.
+
+    A stroke belongs to a neighbour when it reaches the neighbour's
+    interior and not this box's interior, unless it encloses this box. The
+    neighbours' own squares are blanked too, so their borders do not count
+    as ink around this box.
+    """
+    left, top, right, bottom = box
+    window = clip_box(
+        (left - 2 * side, top - 2 * side, right + 2 * side, bottom + 2 * side),
+        ink.shape,
+    )
+    wl, wt, wr, wb = window
+    part = ink[wt:wb, wl:wr]
+    if part.size == 0:
+        return ink
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+
+    def labels_in(area: BBox) -> set[int]:
+        al, at, ar, ab = clip_box(area, ink.shape)
+        inside = labels[max(0, at - wt) : max(0, ab - wt), max(0, al - wl) : max(0, ar - wl)]
+        return set(np.unique(inside).tolist()) - {0}
+
+    own = labels_in(inner)
+    foreign: set[int] = set()
+    for other in neighbours:
+        if _same_box(other, box):
+            continue
+        ol, ot, orr, ob = other
+        inset = max(2, round(min(orr - ol, ob - ot) * 0.2))
+        foreign |= labels_in((ol + inset, ot + inset, orr - inset, ob - inset))
+    foreign -= own
+    foreign = {
+        label for label in foreign if not _encloses(stats[label], box, (wl, wt))
+    }
+    cleaned = ink.copy()
+    if foreign:
+        drop = np.isin(labels, sorted(foreign))
+        cleaned[wt:wb, wl:wr][drop] = 0
+    for other in neighbours:
+        if not _same_box(other, box):
+            ol, ot, orr, ob = clip_box(
+                (other[0] - 2, other[1] - 2, other[2] + 2, other[3] + 2), ink.shape
+            )
+            cleaned[ot:ob, ol:orr] = 0
+    return cleaned
+
+
+def _encloses(stat: np.ndarray, box: BBox, origin: tuple[int, int]) -> bool:
+    """Return True when a component's bounding box reaches past all four sides of ``box``."""
+    x = int(stat[cv2.CC_STAT_LEFT]) + origin[0]
+    y = int(stat[cv2.CC_STAT_TOP]) + origin[1]
+    width, height = int(stat[cv2.CC_STAT_WIDTH]), int(stat[cv2.CC_STAT_HEIGHT])
+    left, top, right, bottom = box
+    return x < left and y < top and x + width > right and y + height > bottom
+
+
+def _without_labels(ink: np.ndarray, box: BBox, labels: Sequence[BBox]) -> np.ndarray:
+    """Return a copy of ``ink`` with the label boxes blanked, except over ``box``."""
+    cleaned = ink.copy()
+    keep = crop(ink, (box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2))
+    for label in labels:
+        ll, lt, lr, lb = clip_box(label, ink.shape)
+        cleaned[lt:lb, ll:lr] = 0
+    kl, kt, kr, kb = clip_box((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), ink.shape)
+    cleaned[kt:kb, kl:kr] = keep
+    return cleaned
+
+
+def _surrounding_sides(
+    ink: np.ndarray,
+    box: BBox,
+    side: int,
+    min_speck: int,
+    reach: tuple[float, float] = (0.45, 0.5),
+) -> int:
     """Count the sides of a box with pen ink in the band just beyond them.
 
-    The bands stop short of the neighbouring boxes above and below and of
-    the label on the right; straight printed lines are erased first.
+    ``reach`` gives how far the right band and the top and bottom bands
+    reach, in box sides. Straight printed lines are erased first.
     """
     left, top, right, bottom = box
     gap = max(2, side // 8)
+    across, along = round(side * reach[0]), round(side * reach[1])
     bands = (
         (left - side, top - side // 3, left - gap, bottom + side // 3),
-        (right + gap, top, right + round(side * 0.45), bottom),
-        (left - side // 3, top - side // 2, right + side // 3, top - gap),
-        (left - side // 3, bottom + gap, right + side // 3, bottom + side // 2),
+        (right + gap, top, right + across, bottom),
+        (left - side // 3, top - along, right + side // 3, top - gap),
+        (left - side // 3, bottom + gap, right + side // 3, bottom + along),
     )
     count = 0
     for band in bands:

@@ -28,6 +28,11 @@ FUZZY_ONE_EDIT_LENGTH = 6
 """Words of at least this many letters match with one edit."""
 FUZZY_TWO_EDITS_LENGTH = 10
 """Words of at least this many letters match with two edits."""
+SHORT_FUZZY_LENGTH = 4
+"""With ``short_fuzzy``, words of this many letters and more match with one
+edit when they are part of a phrase of several words."""
+_BRACKETS = str.maketrans("{[]}", "(())")
+"""OCR reads the parentheses of "date(s)" as braces or brackets."""
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,23 @@ class PhraseFinder:
         phrases: For each label, the phrases that signal it.
         language: Tokenizer language, "en" or "es".
         fuzzy: Allow edits in long words; set False for exact matching.
+        short_fuzzy: Also allow one edit in words of four or five letters
+            inside phrases of several words ("Exar date" for "Exam date").
+            Meant for printed form labels, where the rest of the phrase
+            keeps a match specific. Free-text phrases such as "law firm"
+            must not use it, because "firm" would match "form".
     """
 
     def __init__(
-        self, phrases: dict[str, list[str]], language: str = "en", fuzzy: bool = True
+        self,
+        phrases: dict[str, list[str]],
+        language: str = "en",
+        fuzzy: bool = True,
+        short_fuzzy: bool = False,
     ) -> None:
         self.nlp = blank_pipeline(language)
         self.matcher = Matcher(self.nlp.vocab)
+        self.short_fuzzy = short_fuzzy and fuzzy
         for label, variants in phrases.items():
             patterns = []
             for variant in variants:
@@ -91,26 +106,39 @@ class PhraseFinder:
         so a phrase of several words also matches as one token.
         """
         tokens = [t.text for t in self.nlp.make_doc(_prepare(phrase)) if not t.is_space]
-        patterns = [[{"LOWER": _token_rule(text, fuzzy)} for text in tokens]]
+        shortest = SHORT_FUZZY_LENGTH if self.short_fuzzy and len(tokens) > 1 else 0
+        patterns = [[{"LOWER": _token_rule(text, fuzzy, shortest)} for text in tokens]]
         if len(tokens) > 1 and all(text.isalpha() for text in tokens):
             joined = "".join(tokens)
             patterns.append([{"LOWER": _token_rule(joined, fuzzy)}])
         return patterns
 
 
-def _token_rule(text: str, fuzzy: bool) -> object:
+def _token_rule(text: str, fuzzy: bool, shortest_fuzzy: int = 0) -> object:
+    """Return the matcher rule for one word of a phrase.
+
+    Args:
+        text: The folded word.
+        fuzzy: Whether edits are allowed at all.
+        shortest_fuzzy: If not 0, words of this many letters and more allow
+            one edit, below ``FUZZY_ONE_EDIT_LENGTH`` too.
+    """
     if not fuzzy or not text.isalpha():
         return text
     if len(text) >= FUZZY_TWO_EDITS_LENGTH:
         return {"FUZZY2": text}
-    if len(text) >= FUZZY_ONE_EDIT_LENGTH:
+    one_edit = FUZZY_ONE_EDIT_LENGTH
+    if shortest_fuzzy:
+        one_edit = min(one_edit, shortest_fuzzy)
+    if len(text) >= one_edit:
         return {"FUZZY1": text}
     return text
 
 
 def _prepare(text: str) -> str:
-    """Fold case and accents and turn line breaks into spaces, keeping offsets."""
-    return fold_text(text).replace("\n", " ").replace("\f", " ")
+    """Fold case, accents and brackets and turn line breaks into spaces, keeping offsets."""
+    folded = fold_text(text).translate(_BRACKETS)
+    return folded.replace("\n", " ").replace("\f", " ")
 
 
 def _drop_overlaps(matches: list[PhraseMatch]) -> list[PhraseMatch]:

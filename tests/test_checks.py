@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from classifiers import page_cache
 from classifiers.checks import check_document, judge_box
@@ -70,6 +70,81 @@ def test_measure_box_tells_marks_from_empty() -> None:
     assert judge_box(measure_box(ink, tick))[0] is True
     assert judge_box(measure_box(ink, cross))[0] is True
     assert judge_box(measure_box(ink, filled))[0] is True
+
+
+def _checklist() -> tuple[Image.Image, ImageDraw.ImageDraw, list[tuple[int, int, int, int]]]:
+    """Three boxes stacked as in a printed checklist, 15 pixels apart."""
+    image = Image.new("L", (300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    boxes = [(40, 20, 70, 50), (40, 65, 70, 95), (40, 110, 70, 140)]
+    for box in boxes:
+        draw.rectangle(box, outline=0, width=2)
+    return image, draw, boxes
+
+
+def test_neighbour_tick_leaves_box_empty() -> None:
+    image, draw, (above, box, below) = _checklist()
+    # A big tick in the box above whose tail runs down past the empty box.
+    draw.line([(45, 35), (55, 48), (75, 2)], fill=0, width=3)
+    draw.line([(55, 48), (30, 62)], fill=0, width=3)
+    ink = ink_map(image)
+
+    alone = judge_box(measure_box(ink, box))
+    with_list = judge_box(measure_box(ink, box, neighbours=[above, box, below]))
+
+    assert alone[0] is None
+    assert with_list[0] is False
+
+
+def test_circle_through_neighbour_still_marks_box() -> None:
+    image, draw, (above, box, below) = _checklist()
+    draw.ellipse((28, 42, 88, 104), outline=0, width=3)
+    ink = ink_map(image)
+
+    passed, _ = judge_box(measure_box(ink, box, neighbours=[above, box, below]))
+
+    assert passed is True
+
+
+def test_wide_circle_over_label_marks_box() -> None:
+    # Boxes 30 pixels apart; the circle passes 20 pixels above and below the
+    # middle box and over the first letters of its label.
+    image = Image.new("L", (300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    above, box, below = (40, 10, 70, 40), (40, 70, 70, 100), (40, 130, 70, 160)
+    for square in (above, box, below):
+        draw.rectangle(square, outline=0, width=2)
+    font = ImageFont.load_default(size=24)
+    draw.text((80, 85), "Xrays", fill=0, font=font, anchor="lm")
+    draw.ellipse((14, 50, 92, 120), outline=0, width=3)
+    label = (78, 71, 160, 99)
+    ink = ink_map(image)
+
+    neighbours = [above, box, below]
+
+    assert judge_box(measure_box(ink, box, neighbours=neighbours, labels=[label]))[0]
+    # The same circle belongs to the box above once moved up to it: the
+    # middle box stays unmarked.
+    image = Image.new("L", (300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    for square in (above, box, below):
+        draw.rectangle(square, outline=0, width=2)
+    draw.ellipse((14, -10, 92, 60), outline=0, width=3)
+    mark = measure_box(ink_map(image), box, neighbours=neighbours, labels=[label])
+    assert judge_box(mark)[0] is not True
+
+
+def test_label_text_beside_box_is_not_a_mark() -> None:
+    image, draw, (_, box, _) = _checklist()
+    font = ImageFont.load_default(size=24)
+    draw.text((37, 80), "Xrays", fill=0, font=font, anchor="rm")
+    label = (0, 66, 38, 94)
+    ink = ink_map(image)
+    assert judge_box(measure_box(ink, box))[0] is not False
+
+    mark = measure_box(ink, box, labels=[label])
+
+    assert judge_box(mark)[0] is False
 
 
 def test_measure_box_ignores_its_thick_border() -> None:
@@ -296,3 +371,19 @@ def test_typed_slash_s_signature_counts() -> None:
 def test_typed_name_without_slash_s_is_unsure() -> None:
     checks = _checks(_text_layer_form(["Ana", "Ruiz"]))
     assert checks["signed"].passed is None
+
+
+def test_fill_line_is_not_a_letter_stroke() -> None:
+    # Block capitals written on a fill line end in straight strokes that are
+    # shorter than the label above them; the printed line is the long one.
+    from classifiers.form_regions import _rule_below
+
+    image = Image.new("L", (900, 200), 255)
+    draw = ImageDraw.Draw(image)
+    label = (100, 20, 280, 38)
+
+    draw.rectangle((110, 66, 190, 68), fill=0)  # the bottom of "MARY"
+    draw.rectangle((100, 80, 700, 81), fill=0)  # the printed fill line
+    rule = _rule_below(ink_map(image), label, 18.0, 900, 60)
+    assert rule is not None
+    assert rule[2] - rule[0] > 500
