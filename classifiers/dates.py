@@ -56,6 +56,16 @@ CONFIDENCE_SWAPPED = 0.55
 CONFIDENCE_TWO_DIGIT_YEAR = 0.88
 CONFIDENCE_OCR_REPAIR = 0.8
 CONFIDENCE_FUZZY_MONTH = 0.8
+FUZZY_MONTH_MIN_RATIO = 75
+"""Minimum rapidfuzz ratio between a word of five letters or more and a
+month name ("Octder" and "October" score 77)."""
+LOOKALIKE_LETTERS: dict[str, str] = {
+    "s": "j", "i": "j", "l": "j", "t": "f", "f": "t", "o": "a", "a": "o",
+    "e": "c", "c": "e", "v": "u", "u": "v", "n": "m", "m": "n", "r": "n",
+    "q": "g", "g": "q", "h": "b", "b": "h", "d": "a",
+}  # fmt: skip
+"""Handwritten letters that OCR reads as another, as read -> meant. A short
+month word is tried with one of these swapped ("San" becomes "Jan")."""
 CONFIDENCE_JOINED = 0.75
 """Day and year run together ("Feb 12026"), split before the 19xx/20xx year."""
 
@@ -66,8 +76,11 @@ NUMERIC_DATE = re.compile(
 _MONTH_WORD = r"([a-z]{3,10})\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|o|º)?"
 MONTH_FIRST = re.compile(
-    rf"(?<![a-z]){_MONTH_WORD}\s*[\s\-,]\s*{_DAY}\s*,?[\s\-]\s*(\d{{4}}|\d{{2}})(?!\d)"
+    rf"(?<![a-z]){_MONTH_WORD}\s*[\s\-,]?\s*{_DAY}"
+    rf"(?:\s*[,.]\s*|[\s\-]+)(\d{{4}}|\d{{2}})(?!\d)"
 )
+""""March 14, 2026", also with the separators OCR garbles: "APRIL.14, 1934",
+"September 13,2025", "Sept 13. 2025"."""
 MONTH_FIRST_JOINED = re.compile(
     rf"(?<![a-z]){_MONTH_WORD}\s*[\s\-,]\s*(\d{{1,2}})((?:19|20)\d{{2}})(?!\d)"
 )
@@ -254,14 +267,37 @@ def _read_named(
 
 
 def _lookup_month(word: str) -> tuple[int | None, float]:
+    """Return the month a word names, allowing for OCR slips, and a confidence.
+
+    A word of five letters or more matches the closest full month name. A
+    shorter word matches when swapping one look-alike letter gives exactly
+    one month abbreviation.
+    """
     if word in MONTHS:
         return MONTHS[word], CONFIDENCE_CLEAR
     if len(word) < 5:
+        months = {
+            MONTHS[candidate]
+            for candidate in _lookalike_spellings(word)
+            if candidate in MONTHS
+        }
+        if len(months) == 1:
+            return months.pop(), CONFIDENCE_FUZZY_MONTH
         return None, 0.0
     best = process.extractOne(word, FULL_MONTH_NAMES, scorer=fuzz.ratio)
-    if best is None or best[1] < 80:
+    if best is None or best[1] < FUZZY_MONTH_MIN_RATIO:
         return None, 0.0
     return MONTHS[best[0]], CONFIDENCE_FUZZY_MONTH
+
+
+def _lookalike_spellings(word: str) -> list[str]:
+    """Return ``word`` with each one of its letters swapped for its look-alike."""
+    spellings = []
+    for index, letter in enumerate(word):
+        meant = LOOKALIKE_LETTERS.get(letter)
+        if meant is not None:
+            spellings.append(word[:index] + meant + word[index + 1 :])
+    return spellings
 
 
 def _expand_year(text: str, today: date, future_years: int) -> tuple[int | None, float]:

@@ -15,18 +15,33 @@ mention that is neither the date of birth nor the letter's own date.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz
 
 from classifiers.dates import DateReading, find_dates, fold_text
 from classifiers.lines import PageText, union_boxes, visual_rows
 from classifiers.names import (
     clean_name,
     name_plausibility,
+    normalize_name,
     repair_ocr_name,
     split_credentials,
 )
+from intake.errors import OcrError, OcrTimeoutError
 from intake.types import Document, FieldValue, Page
+from ocr.tesseract import read_region
+
+log = logging.getLogger(__name__)
+
+NAME_REREAD_LANGUAGES = "spa+eng"
+SINGLE_LINE_PSM = 7
+NAME_REREAD_TIMEOUT = 10.0
+"""Seconds tesseract may take to read one name line again."""
+SAME_NAME_RATIO = 70
+"""Minimum rapidfuzz ratio between the two readings of one name."""
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 # A capitalized word, or an initial. A leading "l" stands for OCR's reading
@@ -50,6 +65,16 @@ PATIENT_SENTENCE = re.compile(
     r"our\s+client|my\s+client|nuestr[oa]\s+cliente)\s*,?\s+"
     r"(?:(?i:mr|mrs|ms|miss|sr|sra|srta)\.?\s+)?" + NAME,
 )
+ADDRESSEE = re.compile(
+    rf"^[ \t]*{NAME}[ \t]*\n[ \t]*(?:\d{{1,6}}[ \t]+\S|(?i:p\.?\s?o\.?\s+box))[^\n]*\n"
+    rf"(?:[^\n]*\n)?[^\n]*,[ \t]*[A-Z]{{2}}[ \t]+\d{{5}}(?:-\d{{4}})?\b",
+    re.MULTILINE,
+)
+"""A letter's inside address: a name line, a street or PO box line, and a
+"City, ST 12345" line within the next two."""
+ADDRESSEE_CONFIDENCE = 0.6
+"""Confidence of a patient named only as the addressee (an insurer's letter
+to the patient): enough to list candidates, never to attach alone."""
 DOB_LABEL = re.compile(
     r"(?:date\s+of\s+birth|birth\s*date|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?|"
     r"fecha\s+de\s+nacimiento|f\.?\s*(?:de\s*)?nac\.?|nacid[oa]\s+el)\s*[:\-]?",
@@ -84,6 +109,20 @@ MODALITY = re.compile(
     r"gammagraf[ií]a|centellograf[ií]a)\b",
     re.IGNORECASE,
 )
+BODY_PART = re.compile(
+    r"\b(?:head|brain|skull|sinus(?:es)?|face|neck|chest|lungs?|heart|breasts?|"
+    r"abdomen|abdominal|pelvis|pelvic|kidneys?|renal|liver|spine|lumbar|thoracic|"
+    r"cervical|shoulder|arm|elbow|wrist|hand|fingers?|hip|thigh|femur|knee|leg|"
+    r"ankle|foot|feet|toes?|joint|bones?|cabeza|cr[áa]neo|cuello|t[óo]rax|pecho|"
+    r"pulm[óo]n|mamas?|abdomen|pelvis|columna|hombro|codo|mu[ñn]eca|mano|cadera|"
+    r"rodilla|pierna|tobillo|pie)\b",
+    re.IGNORECASE,
+)
+"""Body parts that, with or without a modality, make an exam description specific."""
+GENERIC_EXAM_CONFIDENCE = 0.45
+"""Confidence of a labelled exam naming no modality and no body part ("All
+recent imaging"): under the decision's field floor, so a person decides which
+exams are meant."""
 EXAM_STOP = re.compile(
     r"\s+(?:performed|done|obtained|completed|dated|taken|that|which|at\s+your|at\s+the|"
     r"for|in|with\s+dr|realizad[oa]|hech[oa]|tomad[oa]|a\s+mi|a\s+nuestr[oa]|"
@@ -150,6 +189,15 @@ def extract_letter_fields(document: Document) -> dict[str, FieldValue]:
         for name, hit in _page_hits(text.text, index, language).items():
             if name not in hits or hit.confidence > hits[name].confidence:
                 hits[name] = hit
+    if "patient_name" not in hits and document.doc_type == "other":
+        # A letter to the patient (an insurer's notice) names them only in
+        # its inside address. Letters to the center are addressed to the
+        # center, whose name is a stop phrase.
+        for index, text in enumerate(texts):
+            addressee = _find_addressee(text.text, index)
+            if addressee is not None:
+                hits["patient_name"] = addressee
+                break
     fields = {}
     for name, hit in hits.items():
         text = texts[hit.page_index]
@@ -157,12 +205,47 @@ def extract_letter_fields(document: Document) -> dict[str, FieldValue]:
         bbox = union_boxes([w.bbox for w in words]) if words else None
         ocr = sum(w.conf for w in words) / (100 * len(words)) if words else 0.5
         confidence = round(hit.confidence * min(1.0, 0.4 + 0.6 * ocr), 3)
-        page = document.pages[hit.page_index].number
-        fields[name] = FieldValue(hit.value, confidence, page, bbox)
+        page = document.pages[hit.page_index]
+        value = FieldValue(hit.value, confidence, page.number, bbox)
+        if name == "patient_name":
+            value = _reread_name(page, value, ocr)
+        fields[name] = value
     full_text = "\n".join(text.text for text in texts)
     if all(_is_clear_print(page) for page in document.pages) and _has_body(full_text):
         _report_absent_fields(fields, full_text)
     return fields
+
+
+def _reread_name(page: Page, value: FieldValue, page_ocr: float) -> FieldValue:
+    """Read a typed patient name again, alone on its line, in Spanish and English.
+
+    The page is read with one language model, and the English one turns
+    the accents of Spanish names into other letters ("Mufioz" for "Muñoz",
+    "Saldaiia" for "Saldaña"). So the name's own line is read again with
+    both models. The new reading is kept when tesseract is surer of it
+    and it is still the same name, misreadings aside.
+    """
+    if page.has_text_layer or value.bbox is None or not value.value:
+        return value
+    try:
+        words = read_region(
+            page.image, value.bbox, NAME_REREAD_LANGUAGES, SINGLE_LINE_PSM,
+            NAME_REREAD_TIMEOUT, source=page.source, page_number=page.number,
+        )  # fmt: skip
+    except (OcrError, OcrTimeoutError) as error:
+        log.warning("page %d: name re-read failed: %s", page.number, error)
+        return value
+    if not words:
+        return value
+    ocr = sum(word.conf for word in words) / (100 * len(words))
+    name = clean_name(repair_ocr_name(" ".join(word.text for word in words)))
+    if name is None or ocr <= page_ocr:
+        return value
+    if fuzz.ratio(normalize_name(name), normalize_name(value.value)) < SAME_NAME_RATIO:
+        return value
+    gain = min(1.0, 0.4 + 0.6 * ocr) / min(1.0, 0.4 + 0.6 * page_ocr)
+    confidence = round(min(1.0, value.confidence * gain), 3)
+    return FieldValue(name, confidence, value.page, value.bbox, "tesseract_line")
 
 
 def _has_body(text: str) -> bool:
@@ -248,6 +331,16 @@ def _find_patient(text: str, index: int) -> _Hit | None:
     return None
 
 
+def _find_addressee(text: str, index: int) -> _Hit | None:
+    for match in ADDRESSEE.finditer(text):
+        name = clean_name(repair_ocr_name(match.group(1)))
+        if name is None or _is_stop_phrase(name):
+            continue
+        start = match.start(1)
+        return _Hit(name, ADDRESSEE_CONFIDENCE, index, start, start + len(match.group(1)))
+    return None
+
+
 def _trim_name(raw: str) -> str:
     """Cut a captured name before a following label word."""
     cut = re.split(
@@ -298,7 +391,9 @@ def _find_exam(text: str, index: int) -> _Hit | None:
         value = labelled.group(1).strip(" ,:;")
         if len(value) >= 3 and sum(c.isalpha() for c in value) >= 3:
             start = labelled.start(1)
-            return _Hit(value, 0.85, index, start, start + len(value))
+            specific = MODALITY.search(value) or BODY_PART.search(value)
+            confidence = 0.85 if specific else GENERIC_EXAM_CONFIDENCE
+            return _Hit(value, confidence, index, start, start + len(value))
     text = _join_wrapped_lines(text)
     for match in MODALITY.finditer(text):
         if match.group(0) == "US" and not text[match.end() : match.end() + 2].strip():

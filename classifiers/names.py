@@ -94,13 +94,21 @@ def clean_name(text: str) -> str | None:
     return " ".join(words).rstrip(",")
 
 
-def repair_ocr_name(text: str) -> str:
-    """Fix OCR's "l" for a capital "I" at the start of a name word ("lan" to "Ian").
+NAME_LOOKALIKES = {"0": "o", "1": "l", "/": "l", "|": "l", "5": "s", "7": "z", "8": "b"}
+"""Digits and strokes OCR reads for the letters of handwritten names."""
 
-    A name word never starts with a lowercase "l" followed by more
-    lowercase letters, except the particles "la", "las", "le" and "los".
+
+def repair_ocr_name(text: str) -> str:
+    """Fix OCR's usual slips in a name: symbols for letters, "l" for "I".
+
+    A name has no digits or slashes of its own, so one touching a letter
+    inside a word is read as the letter it resembles ("Lov/and" to
+    "Lovland", "Fernande7" to "Fernandez"). A name word never starts with
+    a lowercase "l" followed by more lowercase letters, except the
+    particles "la", "las", "le" and "los", so that "l" was a capital "I"
+    ("lan" to "Ian").
     """
-    words = text.split(" ")
+    words = [_repair_symbols(word) for word in text.split(" ")]
     fixed = [
         "I" + word[1:]
         if len(word) > 1
@@ -136,6 +144,25 @@ def name_plausibility(name: str) -> float:
         if _looks_garbled(word):
             score -= 0.3
     return max(0.0, min(1.0, score))
+
+
+def _repair_symbols(word: str) -> str:
+    """Replace the look-alike symbols that touch a letter in ``word``."""
+    if not any(char in NAME_LOOKALIKES for char in word):
+        return word
+    letters = [char for char in word if char.isalpha()]
+    if not letters:
+        return word
+    upper = len(letters) >= 2 and all(char.isupper() for char in letters)
+    repaired = []
+    for index, char in enumerate(word):
+        before = word[index - 1] if index > 0 else ""
+        after = word[index + 1] if index + 1 < len(word) else ""
+        if char in NAME_LOOKALIKES and (before.isalpha() or after.isalpha()):
+            letter = NAME_LOOKALIKES[char]
+            char = letter.upper() if upper else letter
+        repaired.append(char)
+    return "".join(repaired)
 
 
 def normalize_name(name: str) -> str:

@@ -8,11 +8,12 @@ writes. Documents are paired by source file name and page list.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from matchers.names import fold
 
 SCORED_FIELDS = ("patient_name", "date_of_birth", "exam_date")
 TARGETS = {
@@ -170,8 +171,13 @@ def _same_value(got: str | None, expected: str) -> bool:
 
 
 def _normalize(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = [c for c in decomposed if c.isalnum() or c.isspace()]
+    """Fold case and accents the way the matcher does, and drop punctuation.
+
+    Letters that Unicode does not decompose (ø, ß) fold too, so "Bjorn"
+    counts as a right reading of "Bjørn": staff and the matcher treat them
+    as the same name.
+    """
+    letters = [c for c in fold(text) if c.isalnum() or c.isspace()]
     return " ".join("".join(letters).split())
 
 

@@ -91,3 +91,12 @@ def test_missing_truth_folder_is_explained(tmp_path: Path) -> None:
         assert "samples.generate" in str(error)
     else:
         raise AssertionError("an empty folder must raise FileNotFoundError")
+
+
+def test_names_compare_without_case_accents_or_punctuation() -> None:
+    same = evaluate._same_value
+    assert same("BJORN O'BRIEN", "Bjørn O’Brien")
+    assert same("Strasse", "Straße")
+    assert same("Inaki  Pena", "Iñaki Peña")
+    assert not same("Bjorn Brien", "Bjørn Castellano")
+    assert not same(None, "Bjørn")

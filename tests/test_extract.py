@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from reportlab.pdfgen.canvas import Canvas
 
 from classifiers.dates import find_dates, parse_date
+from intake.decide import MIN_FIELD_CONFIDENCE
 from classifiers.extract import detect_routing, extract_fields, read_field
 from classifiers.form_regions import locate_regions
 from classifiers.letter_fields import extract_letter_fields
@@ -88,6 +89,36 @@ def test_parse_date_repairs_ocr_letters_with_lower_confidence() -> None:
     assert reading is not None
     assert reading.iso == "1958-03-14"
     assert reading.confidence < 0.85
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("APRIL.14, 1934", "1934-04-14"),
+        ("September 13,2025", "2025-09-13"),
+        ("September 13. 2025", "2025-09-13"),
+        ("Octder 11, 2003", "2003-10-11"),
+        ("San 30 1998", "1998-01-30"),
+    ],
+)
+def test_parse_date_reads_garbled_month_dates(text: str, expected: str) -> None:
+    reading = parse_date(text, "en", today=TODAY)
+    assert reading is not None
+    assert reading.iso == expected
+
+
+def test_parse_date_misspelled_month_is_less_sure() -> None:
+    clean = parse_date("Jan 30 1998", "en", today=TODAY)
+    misread = parse_date("San 30 1998", "en", today=TODAY)
+    assert clean is not None and misread is not None
+    assert misread.confidence < clean.confidence
+
+
+def test_parse_date_lookalike_month_needs_one_swap() -> None:
+    # No single look-alike swap turns "Man" into a month; "Dcc" becomes "dec".
+    assert parse_date("Man 3 2020", "en", today=TODAY) is None
+    reading = parse_date("Dcc 3 2020", "en", today=TODAY)
+    assert reading is not None and reading.iso == "2020-12-03"
 
 
 def test_find_dates_returns_offsets_in_order() -> None:
@@ -354,6 +385,22 @@ def test_letter_absent_exam_reported_on_clear_print() -> None:
     assert fields["date_of_birth"].value == "1971-04-09"
 
 
+@pytest.mark.parametrize(
+    ("exam", "specific"),
+    [
+        ("All recent imaging", False),
+        ("Todos sus estudios recientes", False),
+        ("MRI left knee", True),
+        ("Left knee, two views", True),
+    ],
+)
+def test_letter_generic_exam_is_unsure(exam: str, specific: bool) -> None:
+    lines = ["Patient: Ana Ruiz Soto", "DOB: 04/09/1971", f"Exam: {exam}"]
+    value = extract_letter_fields(_letter_document(lines))["exam_description"]
+    assert value.value == exam
+    assert (value.confidence >= MIN_FIELD_CONFIDENCE) is specific
+
+
 def test_letter_absence_needs_a_read_body() -> None:
     lines = [
         line
@@ -419,3 +466,56 @@ def test_repair_ocr_name(raw: str, expected: str) -> None:
     from classifiers.names import repair_ocr_name
 
     assert repair_ocr_name(raw) == expected
+
+
+def test_letter_name_keeps_spanish_accents() -> None:
+    # The page is read with the English model, which turns "ñ" and "ú" into
+    # other letters; the name line is read again with Spanish as well.
+    font_path = Path("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf")
+    if not font_path.exists():
+        pytest.skip(f"{font_path} is absent; install fonts-liberation")
+    font = ImageFont.truetype(str(font_path), 30)
+    image = Image.new("L", (1700, 700), 255)
+    draw = ImageDraw.Draw(image)
+    lines = [
+        "Dear colleague,",
+        "Patient: Jesús Saldaña Muñoz",
+        "DOB: 04/09/1971",
+        "Please send the CT abdomen images from 02/14/2026.",
+    ]
+    for row, line in enumerate(lines):
+        draw.text((150, 150 + row * 60), line, font=font, fill=0)
+    words = read_words(image, "eng", 3, 60)
+    page = Page(Path("letter.tif"), 1, image, 200, words, language="en")
+    document = Document(Path("letter.tif"), [page], doc_type="physician_request")
+
+    name = extract_letter_fields(document)["patient_name"]
+
+    print(f"page reading: {' '.join(w.text for w in words[1:5])!r}; kept {name.value!r}")
+    assert name.value == "Jesús Saldaña Muñoz"
+
+
+INSURER_LETTER = [
+    "Cascade Mutual Health Plan",
+    "March 15, 2026",
+    "William Johansson",
+    "2606 Foxglove Way",
+    "Eugene, OR 97401",
+    "Member ID: C415362552",
+    "Service: CT angiogram chest",
+    "Dear William,",
+]
+
+
+def test_other_letter_names_patient_by_address() -> None:
+    fields = extract_letter_fields(_letter_document(INSURER_LETTER, doc_type="other"))
+    name = fields["patient_name"]
+    assert name.value == "William Johansson"
+    assert name.confidence < 0.8
+
+
+def test_request_letter_ignores_inside_address() -> None:
+    lines = ["Image Service Center", "4100 Meridian Parkway", "Fairhaven, OR 97058"]
+    lines += INSURER_LETTER[2:5]
+    fields = extract_letter_fields(_letter_document(lines))
+    assert "patient_name" not in fields
