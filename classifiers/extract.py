@@ -30,7 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from classifiers import letter_fields, page_cache
-from classifiers.dates import parse_date
+from classifiers.dates import fold_text, parse_date
 from classifiers.form_regions import FieldRegion, FormRegions, locate_regions, page_ink
 from classifiers.layout_fit import LayoutFit
 from classifiers.lines import union_boxes
@@ -100,6 +100,8 @@ ROUTING_PHRASES: dict[str, list[str]] = {
         "sin imagenes",
     ],
 }
+LEGAL_WORD = re.compile(r"\blegal(?:es)?\b")
+"""The word "legal" (Spanish plural "legales") in folded text."""
 NEGATED_LEGAL = ("power of attorney", "legal representative", "personal representative")
 """Form and letter phrases that contain a legal word but are not legal requests."""
 
@@ -386,6 +388,18 @@ def detect_routing(document: Document) -> list[Reason]:
     reasons = []
     if counts.get("report_only"):
         reasons.append(Reason.REPORT_ONLY_REQUEST)
-    if counts.get("legal"):
+    if counts.get("legal") or _legal_purpose(document):
         reasons.append(Reason.LEGAL_REQUEST)
     return reasons
+
+
+def _legal_purpose(document: Document) -> bool:
+    """Return True when a form's purpose says "legal" ("Legal", "Legal review").
+
+    In the purpose of a release the word alone marks a legal use; elsewhere
+    it also appears in "legal representative" and is not enough.
+    """
+    purpose = document.fields.get("purpose")
+    if document.doc_type not in FORM_TYPES or purpose is None or not purpose.value:
+        return False
+    return bool(LEGAL_WORD.search(fold_text(purpose.value)))

@@ -21,7 +21,7 @@ from classifiers.names import clean_name, normalize_name, split_credentials
 from intake.forms import load_layout
 from intake.forms.render import draw_layout, draw_typed_check, draw_typed_values
 from intake.reasons import Reason
-from intake.types import Document, Page
+from intake.types import Document, FieldValue, Page
 from ocr.tesseract import read_words
 from tests.test_classify import LAW_LETTER, LETTER, REPORT_ONLY_LETTER, make_text_page
 
@@ -227,6 +227,27 @@ def test_routing_form_ignores_printed_legal_words() -> None:
     )
     document = Document(Path("form.pdf"), [page], doc_type="release_images")
     assert detect_routing(document) == []
+
+
+@pytest.mark.parametrize(
+    ("purpose", "legal"),
+    [
+        ("Legal claim", True),
+        ("Legal", True),
+        ("Fines legales", True),
+        ("Personal injury claim", True),
+        ("Continuing care", False),
+        ("Second opinion", False),
+    ],
+)
+def test_routing_form_purpose(purpose: str, legal: bool) -> None:
+    page = make_text_page(["Purpose of disclosure"])
+    document = Document(Path("form.pdf"), [page], doc_type="third_party_release")
+    document.fields = {
+        "purpose": FieldValue(purpose, 0.9),
+        "release_to_name": FieldValue("Hartwell, Ames & Delaade IIP", 0.9),
+    }
+    assert (Reason.LEGAL_REQUEST in detect_routing(document)) is legal
 
 
 # Forms rendered with the registered layouts and read by tesseract ----------
