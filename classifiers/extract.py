@@ -394,7 +394,7 @@ def detect_routing(document: Document) -> list[Reason]:
 
 
 def _legal_purpose(document: Document) -> bool:
-    """Return True when a form's purpose says "legal" ("Legal", "Legal review").
+    """Return True when a form's purpose contains the word "legal" ("Legal review").
 
     In the purpose of a release the word alone marks a legal use; elsewhere
     it also appears in "legal representative" and is not enough.
