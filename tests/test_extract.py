@@ -241,12 +241,30 @@ def test_routing_form_ignores_printed_legal_words() -> None:
     ],
 )
 def test_routing_form_purpose(purpose: str, legal: bool) -> None:
+    # The recipient's name here has no legal phrase ("LLP" read as "IIP").
     page = make_text_page(["Purpose of disclosure"])
     document = Document(Path("form.pdf"), [page], doc_type="third_party_release")
     document.fields = {
         "purpose": FieldValue(purpose, 0.9),
         "release_to_name": FieldValue("Hartwell, Ames & Delaade IIP", 0.9),
     }
+    assert (Reason.LEGAL_REQUEST in detect_routing(document)) is legal
+
+
+@pytest.mark.parametrize(
+    ("recipient", "legal"),
+    [
+        ("Brishtwaiter Injiry Law, P.C", True),
+        ("Baker Law, PC", True),
+        ("Hartwell Law PLLC", True),
+        ("Lawson Family Clinic", False),
+        ("Summit Physical Therapy", False),
+    ],
+)
+def test_routing_form_recipient(recipient: str, legal: bool) -> None:
+    page = make_text_page(["Release to"])
+    document = Document(Path("form.pdf"), [page], doc_type="third_party_release")
+    document.fields = {"release_to_name": FieldValue(recipient, 0.9)}
     assert (Reason.LEGAL_REQUEST in detect_routing(document)) is legal
 
 
