@@ -40,8 +40,10 @@ SUBSET = (
 # The targets the pipeline meets on the full corpus, pinned here in full.
 PINNED = {"doc_type": 0.97, "split": 0.95, "signed": 0.97}
 # NOTE: these stay under their targets (x-ray box 97%, fields 90%) on the
-# full corpus; the floors below only keep them from getting worse.
-FLOORS = {"xray_box": 0.80, "patient_name": 0.60, "date_of_birth": 0.75, "exam_date": 0.75}
+# full corpus. The subset now reads x-ray 10/11, name 22/29, birth date
+# 24/29 and exam date 14/18; the floors allow one miss more, except for the
+# exam date, whose floor was set earlier and is not lowered.
+FLOORS = {"xray_box": 0.80, "patient_name": 0.70, "date_of_birth": 0.75, "exam_date": 0.75}
 
 
 @pytest.fixture(scope="module")
