@@ -61,6 +61,8 @@ FORM_FIELDS = (
 NAME_MATCH_MIN = 80.0
 """Minimum rapidfuzz ratio (0-100) between a handwritten and a typed name."""
 NAME_MATCH_MARGIN = 10.0
+TYPED_FIELD_CONFIDENCE = 0.8
+"""Confidence a field typed on another page needs to stand in for a form's."""
 TYPED_PAGE_CONFIDENCE = 85.0
 """Mean OCR confidence above which a scanned page is taken as typed print."""
 SECOND_READER_ENABLED = True
@@ -160,7 +162,13 @@ def _extract_form_fields(document: Document) -> dict[str, FieldValue]:
         fields["expiry"] = expiry
     name = fields.get("patient_name")
     if name is not None and name.value:
-        fields["patient_name"] = match_typed_name(document, name)
+        typed = _typed_patients_elsewhere(document)
+        match = _matching_typed_name(typed, name.value)
+        if match is not None:
+            fields["patient_name"] = _typed_name(document, name, *match)
+            birth = _typed_birth_date(typed[match[0]], fields.get("date_of_birth"))
+            if birth is not None:
+                fields["date_of_birth"] = birth
     return fields
 
 
@@ -175,38 +183,77 @@ def match_typed_name(document: Document, handwritten: FieldValue) -> FieldValue:
     matches nothing keeps its own reading, so two patients' forms in one
     file stay apart.
     """
-    typed = _typed_names_elsewhere(document)
-    if not typed:
+    match = _matching_typed_name(
+        _typed_patients_elsewhere(document), handwritten.value or ""
+    )
+    if match is None:
         return handwritten
-    key = normalize_name(handwritten.value or "")
+    return _typed_name(document, handwritten, *match)
+
+
+def _matching_typed_name(
+    typed: dict[str, FieldValue | None], handwritten: str
+) -> tuple[str, float] | None:
+    """Return the one typed name close to a handwritten one, with its score."""
+    if not typed:
+        return None
+    key = normalize_name(handwritten)
     scored = sorted(
         ((fuzz.ratio(key, normalize_name(name)), name) for name in typed), reverse=True
     )
     best_score, best = scored[0]
     rival = scored[1][0] if len(scored) > 1 else 0.0
     if best_score < NAME_MATCH_MIN or best_score - rival < NAME_MATCH_MARGIN:
-        return handwritten
-    if normalize_name(best) == key:
+        return None
+    return best, best_score
+
+
+def _typed_name(
+    document: Document, handwritten: FieldValue, typed: str, score: float
+) -> FieldValue:
+    if normalize_name(typed) == normalize_name(handwritten.value or ""):
         return handwritten
     log.debug("document %s: patient name matched to a typed page", document.doc_id)
-    confidence = max(handwritten.confidence, round(best_score / 100, 3))
-    return FieldValue(
-        best, confidence, handwritten.page, handwritten.bbox, "file_context"
-    )
+    confidence = max(handwritten.confidence, round(score / 100, 3))
+    return FieldValue(typed, confidence, handwritten.page, handwritten.bbox, "file_context")
 
 
-def _typed_names_elsewhere(document: Document) -> list[str]:
+def _typed_birth_date(
+    typed: FieldValue | None, handwritten: FieldValue | None
+) -> FieldValue | None:
+    """Return the birth date typed beside the same patient's name, if the form's is weak.
+
+    A form's handwritten date of birth that was not read, or read with
+    less than ``TYPED_FIELD_CONFIDENCE``, gives way to the date typed on a
+    page of the same file whose patient name matched the form's. A
+    confidently read date that disagrees is kept, so a person sees it.
+    """
+    if typed is None or not typed.value or typed.confidence < TYPED_FIELD_CONFIDENCE:
+        return None
+    if handwritten is not None and handwritten.value:
+        if handwritten.confidence >= TYPED_FIELD_CONFIDENCE:
+            return None
+        if handwritten.value == typed.value:
+            return None
+    page = handwritten.page if handwritten is not None else None
+    bbox = handwritten.bbox if handwritten is not None else None
+    return FieldValue(typed.value, typed.confidence, page, bbox, "file_context")
+
+
+def _typed_patients_elsewhere(document: Document) -> dict[str, FieldValue | None]:
+    """Return the patient names typed on the file's other pages, with their birth dates."""
     pages = page_cache.peek(document.pages[0], FILE_PAGES_KEY) or []
     own = {id(page) for page in document.pages}
     others = [page for page in pages if id(page) not in own and _is_typed(page)]
-    names: list[str] = []
+    patients: dict[str, FieldValue | None] = {}
     for page in others:
         letter = Document(page.source, [page], doc_type="other", language=page.language)
-        value = letter_fields.extract_letter_fields(letter).get("patient_name")
-        usable = value is not None and value.value and value.confidence >= 0.8
-        if usable and value.value not in names:
-            names.append(value.value)
-    return names
+        fields = letter_fields.extract_letter_fields(letter)
+        value = fields.get("patient_name")
+        usable = value is not None and value.value
+        if usable and value.confidence >= TYPED_FIELD_CONFIDENCE:
+            patients.setdefault(value.value, fields.get("date_of_birth"))
+    return patients
 
 
 def _is_typed(page: Page) -> bool:

@@ -477,6 +477,30 @@ def test_typed_name_corrects_handwritten_reading() -> None:
     assert other.value == "Peter Lang"
 
 
+def test_typed_birth_date_stands_in_for_weak_reading() -> None:
+    from classifiers import page_cache
+    from classifiers.extract import _typed_birth_date, _typed_patients_elsewhere
+    from classifiers.split import FILE_PAGES_KEY
+
+    letter = make_text_page(LETTER, number=1)
+    letter.ocr_confidence = 95.0
+    form = make_text_page(["AUTHORIZATION TO RELEASE IMAGES"], number=2)
+    pages = [letter, form]
+    for page in pages:
+        page_cache.cached(page, FILE_PAGES_KEY, lambda _: pages)
+    document = Document(Path("fax.tif"), [form], doc_type="release_images")
+    typed = _typed_patients_elsewhere(document)["Ana Ruiz Soto"]
+    assert typed is not None and typed.value == "1971-04-09"
+
+    unread = _typed_birth_date(typed, None)
+    weak = _typed_birth_date(typed, FieldValue("1971-04-08", 0.5, 2))
+    sure = _typed_birth_date(typed, FieldValue("1971-04-08", 0.9, 2))
+    assert unread is not None and unread.value == "1971-04-09"
+    assert unread.reader == "file_context"
+    assert weak is not None and weak.value == "1971-04-09"
+    assert sure is None
+
+
 def test_visual_rows_join_label_and_value() -> None:
     from classifiers.lines import visual_rows
     from intake.types import Word
