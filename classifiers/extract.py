@@ -226,7 +226,7 @@ def _typed_birth_date(
     A form's handwritten date of birth that was not read, or read with
     less than ``TYPED_FIELD_CONFIDENCE``, gives way to the date typed on a
     page of the same file whose patient name matched the form's. A
-    confidently read date that disagrees is kept, so a person sees it.
+    confidently read date that disagrees is kept for a person to judge.
     """
     if typed is None or not typed.value or typed.confidence < TYPED_FIELD_CONFIDENCE:
         return None
