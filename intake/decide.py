@@ -25,6 +25,10 @@ MIN_PAGE_OCR_CONFIDENCE = 55.0
 Upright scans and faxes of the sample corpus read at 61 and above (most
 above 80); an upside-down page kept unturned read at 43."""
 
+MAX_FUTURE_SIGNATURE_DAYS = 366
+"""Days after today beyond which a signature date is taken as misread (a "2"
+read as "7" gave 2076) rather than as a form signed ahead of time."""
+
 FORM_TYPES = ("release_images", "third_party_release")
 
 # For each check: the reason when it failed, and when it was unsure.
@@ -132,7 +136,10 @@ def _judge_form(document: Document, today: date, verdict: Verdict) -> None:
 def _judge_dates(checks: dict[str, Check], today: date, verdict: Verdict) -> None:
     signature_date = _check_date(checks.get("signature_date"))
     if signature_date is not None and signature_date > today:
-        verdict.fail(Reason.SIGNATURE_DATE_IN_FUTURE)
+        if (signature_date - today).days > MAX_FUTURE_SIGNATURE_DAYS:
+            verdict.doubt(Reason.SIGNATURE_DATE_UNREADABLE)
+        else:
+            verdict.fail(Reason.SIGNATURE_DATE_IN_FUTURE)
 
     expiry = _check_date(checks.get("hipaa_expiry"))
     if expiry is not None and expiry < today:

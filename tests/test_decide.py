@@ -71,6 +71,15 @@ def test_future_signature_date_is_rejected() -> None:
     assert reasons == ["signature_date_in_future"]
 
 
+def test_far_future_signature_date_is_a_misreading() -> None:
+    document = form(
+        signature_date=Check("signature_date", True, 0.95, value="2076-10-30")
+    )
+    status, reasons = decide(document, TODAY)
+    assert status == "needs_review"
+    assert reasons == ["signature_date_unreadable"]
+
+
 def test_signature_dated_today_is_accepted() -> None:
     same_day = Check("signature_date", True, 0.95, value="2026-11-02")
     assert decide(form(signature_date=same_day), TODAY)[0] == "accepted"
