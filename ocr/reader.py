@@ -39,6 +39,7 @@ from intake.settings import Settings
 from intake.types import Page, Word
 from ocr.language import ENGLISH, SPANISH, detect_language
 from ocr.load import load_pages
+from ocr.coverage import recover_dropped_text
 from ocr.normalize import normalize_page
 from ocr.tesseract import Deadline, read_words
 
@@ -126,6 +127,15 @@ def read_page(page: Page, timeout: float) -> Page:
         language = detect_language(word.text for word in words)
         if language == SPANISH:
             words = _ocr(page, SPANISH, deadline)
+        words = recover_dropped_text(
+            page.image,
+            words,
+            page.dpi,
+            TESSERACT_LANGUAGES[language],
+            deadline,
+            source=page.source,
+            page_number=page.number,
+        )
     except OcrTimeoutError as error:
         raise OcrTimeoutError(
             page.source,
