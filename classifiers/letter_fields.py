@@ -76,10 +76,14 @@ ADDRESSEE_CONFIDENCE = 0.6
 """Confidence of a patient named only as the addressee (an insurer's letter
 to the patient): enough to list candidates, never to attach alone."""
 DOB_LABEL = re.compile(
-    r"(?:date\s+of\s+birth|birth\s*date|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?|"
-    r"fecha\s+de\s+nacimiento|f\.?\s*(?:de\s*)?nac\.?|nacid[oa]\s+el)\s*[:\-]?",
+    r"(?:date[\s,]+of\s+birth|birth\s*date|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?|"
+    r"fecha[\s,]+de\s+nacimiento|f\.?\s*(?:de\s*)?nac\.?|nacid[oa]\s+el)\s*[:\-]?",
     re.IGNORECASE,
 )
+"""A birth-date label; OCR may put a stray comma inside it ("fecha, de")."""
+BIRTH_WORD = re.compile(r"\b(?:birth|born|dob|nacimiento|nacid[oa])\b", re.IGNORECASE)
+"""Any word about birth. While one is in the text, a missing birth date is
+not reported as absent: the label may be there in a shape not read."""
 MRN_LABEL = re.compile(
     r"(?:mrn|m\.r\.n\.?|medical\s+record\s*(?:number|no\.?|#)?|med\.?\s*rec\.?\s*(?:no\.?|#)|"
     r"record\s+(?:number|no\.?|#)|chart\s+(?:number|no\.?|#)|mr\s*#|"
@@ -287,7 +291,7 @@ def _report_absent_fields(fields: dict[str, FieldValue], text: str) -> None:
     # A missing patient name is not reported: "patient" is in nearly every
     # letter, so no cue can show that the name is absent. The exam counts
     # as absent only when neither its date nor its description has a cue.
-    if "date_of_birth" not in fields and not DOB_LABEL.search(text):
+    if "date_of_birth" not in fields and not BIRTH_WORD.search(text):
         fields["date_of_birth"] = FieldValue(None, ABSENT_CONFIDENCE)
     exam_names = ("exam_date", "exam_description")
     if any(name in fields for name in exam_names):

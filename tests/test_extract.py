@@ -582,3 +582,23 @@ def test_request_letter_ignores_inside_address() -> None:
     lines += INSURER_LETTER[2:5]
     fields = extract_letter_fields(_letter_document(lines))
     assert "patient_name" not in fields
+
+
+def test_letter_birth_label_with_stray_comma() -> None:
+    lines = [
+        "Estimado personal del Centro de Servicio de Imágenes:",
+        "Solicito una copia en CD del estudio Mamografía bilateral realizado el",
+        "10 diciembre 2025 a mi paciente Jesús Domínguez Ortega, con fecha,",
+        "de nacimiento 7 mayo 1939, en su institución.",
+    ]
+    document = _letter_document(lines)
+    document.language = "es"
+    assert extract_letter_fields(document)["date_of_birth"].value == "1939-05-07"
+
+
+def test_letter_birth_word_blocks_absence_report() -> None:
+    lines = [line for line in NO_EXAM_LETTER if not line.startswith("DOB")]
+    lines.insert(4, "The patient was born in the spring of that year.")
+    document = _letter_document(lines)
+    document.pages[0].ocr_confidence = 95.0
+    assert "date_of_birth" not in extract_letter_fields(document)
