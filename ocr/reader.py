@@ -37,9 +37,9 @@ from pathlib import Path
 from intake.errors import IntakeError, OcrError, OcrTimeoutError
 from intake.settings import Settings
 from intake.types import Page, Word
+from ocr.coverage import recover_dropped_text
 from ocr.language import ENGLISH, SPANISH, detect_language
 from ocr.load import load_pages
-from ocr.coverage import recover_dropped_text
 from ocr.normalize import normalize_page
 from ocr.tesseract import Deadline, read_words
 

@@ -115,15 +115,14 @@ def test_unsure_type_outranks_clean_checks() -> None:
     assert reasons == ["type_uncertain"]
 
 
+def scanned_page(**changes: object) -> Page:
+    page = Page(Path("x.tif"), 1, Image.new("L", (10, 10), 255), 200)
+    return dataclasses.replace(page, **changes)
+
+
 def test_uncertain_orientation_blocks_acceptance() -> None:
     document = form()
-    page = Page(
-        source=Path("x.tif"),
-        number=1,
-        image=Image.new("L", (10, 10), 255),
-        dpi=200,
-        orientation_uncertain=True,
-    )
+    page = scanned_page(orientation_uncertain=True)
     document.pages = [page]
     status, reasons = decide(document, TODAY)
     assert status == "needs_review"
@@ -135,13 +134,8 @@ def test_uncertain_orientation_blocks_acceptance() -> None:
 
 def test_unreadable_page_blocks_acceptance() -> None:
     document = form()
-    page = Page(
-        source=Path("x.tif"),
-        number=1,
-        image=Image.new("L", (10, 10), 255),
-        dpi=200,
-        words=[Word("APBVJJE", 40.0, (0, 0, 10, 5))],
-        ocr_confidence=43.0,
+    page = scanned_page(
+        words=[Word("APBVJJE", 40.0, (0, 0, 10, 5))], ocr_confidence=43.0
     )
     document.pages = [page]
     status, reasons = decide(document, TODAY)

@@ -13,11 +13,11 @@ from PIL import Image, ImageDraw, ImageFont
 from reportlab.pdfgen.canvas import Canvas
 
 from classifiers.dates import find_dates, parse_date
-from intake.decide import MIN_FIELD_CONFIDENCE
 from classifiers.extract import detect_routing, extract_fields, read_field
 from classifiers.form_regions import locate_regions
 from classifiers.letter_fields import extract_letter_fields
 from classifiers.names import clean_name, normalize_name, split_credentials
+from intake.decide import MIN_FIELD_CONFIDENCE
 from intake.forms import load_layout
 from intake.forms.render import draw_layout, draw_typed_check, draw_typed_values
 from intake.reasons import Reason
@@ -457,11 +457,10 @@ def test_letter_absence_not_reported_on_poor_ocr() -> None:
     assert "exam_date" not in extract_letter_fields(document)
 
 
-def test_typed_name_corrects_handwritten_reading() -> None:
+def _form_beside_letter() -> Document:
+    """A form document whose file also holds the typed LETTER."""
     from classifiers import page_cache
-    from classifiers.extract import match_typed_name
     from classifiers.split import FILE_PAGES_KEY
-    from intake.types import FieldValue
 
     letter = make_text_page(LETTER, number=1)
     letter.ocr_confidence = 95.0
@@ -469,7 +468,13 @@ def test_typed_name_corrects_handwritten_reading() -> None:
     pages = [letter, form]
     for page in pages:
         page_cache.cached(page, FILE_PAGES_KEY, lambda _: pages)
-    document = Document(Path("fax.tif"), [form], doc_type="release_images")
+    return Document(Path("fax.tif"), [form], doc_type="release_images")
+
+
+def test_typed_name_corrects_handwritten_reading() -> None:
+    from classifiers.extract import match_typed_name
+
+    document = _form_beside_letter()
     close = match_typed_name(document, FieldValue("Ana Ruis Sota", 0.7, 2))
     other = match_typed_name(document, FieldValue("Peter Lang", 0.7, 2))
     assert close.value == "Ana Ruiz Soto"
@@ -478,17 +483,9 @@ def test_typed_name_corrects_handwritten_reading() -> None:
 
 
 def test_typed_birth_date_stands_in_for_weak_reading() -> None:
-    from classifiers import page_cache
     from classifiers.extract import _typed_birth_date, _typed_patients_elsewhere
-    from classifiers.split import FILE_PAGES_KEY
 
-    letter = make_text_page(LETTER, number=1)
-    letter.ocr_confidence = 95.0
-    form = make_text_page(["AUTHORIZATION TO RELEASE IMAGES"], number=2)
-    pages = [letter, form]
-    for page in pages:
-        page_cache.cached(page, FILE_PAGES_KEY, lambda _: pages)
-    document = Document(Path("fax.tif"), [form], doc_type="release_images")
+    document = _form_beside_letter()
     typed = _typed_patients_elsewhere(document)["Ana Ruiz Soto"]
     assert typed is not None and typed.value == "1971-04-09"
 

@@ -14,11 +14,11 @@ from intake.types import Page, Word
 from ocr import normalize
 from ocr.load import load_pages
 from ocr.normalize import (
+    choose_rotation,
     count_dictionary_words,
     estimate_skew,
     normalize_page,
     pick_rotation,
-    choose_rotation,
     remove_speckle,
 )
 from ocr.tesseract import Deadline, read_words
