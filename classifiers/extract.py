@@ -61,6 +61,8 @@ FORM_FIELDS = (
 NAME_MATCH_MIN = 80.0
 """Minimum rapidfuzz ratio (0-100) between a handwritten and a typed name."""
 NAME_MATCH_MARGIN = 10.0
+TYPED_FIELDS_KEY = "typed_fields"
+"""Page cache key of a typed page's letter fields."""
 TYPED_FIELD_CONFIDENCE = 0.8
 """Confidence a field typed on another page needs to stand in for a form's."""
 TYPED_PAGE_CONFIDENCE = 85.0
@@ -247,13 +249,19 @@ def _typed_patients_elsewhere(document: Document) -> dict[str, FieldValue | None
     others = [page for page in pages if id(page) not in own and _is_typed(page)]
     patients: dict[str, FieldValue | None] = {}
     for page in others:
-        letter = Document(page.source, [page], doc_type="other", language=page.language)
-        fields = letter_fields.extract_letter_fields(letter)
+        # Every form of the file reads the same pages, and reading a
+        # letter's fields runs tesseract on its name line, so read each once.
+        fields = page_cache.cached(page, TYPED_FIELDS_KEY, _typed_page_fields)
         value = fields.get("patient_name")
         usable = value is not None and value.value
         if usable and value.confidence >= TYPED_FIELD_CONFIDENCE:
             patients.setdefault(value.value, fields.get("date_of_birth"))
     return patients
+
+
+def _typed_page_fields(page: Page) -> dict[str, FieldValue]:
+    letter = Document(page.source, [page], doc_type="other", language=page.language)
+    return letter_fields.extract_letter_fields(letter)
 
 
 def _is_typed(page: Page) -> bool:
