@@ -122,8 +122,13 @@ def describe_misreading(read: date, truth: date) -> str | None:
     return None
 
 
-def compare_birth_dates(document: str | None, request: date | None) -> Comparison:
-    """Compare dates of birth: exact, a common misreading, or disagreeing."""
+def _compare_dates(
+    document: str | None, request: date | None, misread_level: str
+) -> Comparison | tuple[date, date]:
+    """Return the comparison when the dates are missing, equal or a misreading.
+
+    Otherwise return both dates, for the caller's own rule.
+    """
     read = parse_iso(document)
     if read is None or request is None:
         return Comparison("missing")
@@ -131,20 +136,24 @@ def compare_birth_dates(document: str | None, request: date | None) -> Compariso
         return Comparison("exact")
     misreading = describe_misreading(read, request)
     if misreading:
-        return Comparison("misread", misreading)
+        return Comparison(misread_level, misreading)
+    return read, request
+
+
+def compare_birth_dates(document: str | None, request: date | None) -> Comparison:
+    """Compare dates of birth: exact, a common misreading, or disagreeing."""
+    compared = _compare_dates(document, request, "misread")
+    if isinstance(compared, Comparison):
+        return compared
     return Comparison("disagree")
 
 
 def compare_exam_dates(document: str | None, request: date | None) -> Comparison:
     """Compare exam dates: exact, close (misread or within a week), disagreeing."""
-    read = parse_iso(document)
-    if read is None or request is None:
-        return Comparison("missing")
-    if read == request:
-        return Comparison("exact")
-    misreading = describe_misreading(read, request)
-    if misreading:
-        return Comparison("close", misreading)
+    compared = _compare_dates(document, request, "close")
+    if isinstance(compared, Comparison):
+        return compared
+    read, request = compared
     days = abs((read - request).days)
     if days <= EXAM_DATE_CLOSE_DAYS:
         return Comparison("close", f"{days} day(s) apart")
