@@ -165,7 +165,7 @@ def record_result(
     if likely_duplicate_of is not None:
         # No score reaches an infinite automatic score, so no step here
         # attaches a re-scan. Later matching (new requests, a closed or
-        # rejected candidate) holds it back through its likely_duplicate reason.
+        # rejected candidate) keeps it in review by its likely_duplicate reason.
         file_thresholds = replace(thresholds, auto_score=math.inf)
     for document in result.documents:
         store.save_document(context.engine, row.id, document)

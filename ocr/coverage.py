@@ -33,13 +33,14 @@ MIN_WIDTH = 2.0
 """Inches of width an uncovered band needs to be read: a line of print."""
 MIN_HEIGHT = 0.08
 MIN_INK_SHARE = 0.03
-"""Share of an uncovered band that must be ink; frames and rules have less."""
+"""Minimum share of an uncovered band that is ink. Frames and rules have less."""
 MIN_MEAN_CONFIDENCE = 80.0
 MIN_DICTIONARY_WORDS = 4
-"""A band's reading is kept only with this many word-like confident words."""
+"""Minimum number of confident, word-like words for a band's reading to be kept."""
 MAX_BANDS = 6
-"""Most bands read again on one page, the largest first. Sample pages had 0
-to 3, and one hand-filled form 14; the cap bounds the extra time."""
+"""Maximum number of bands read again on one page, the largest first. Sample
+corpus pages had 0 to 3, and one hand-filled form 14. The cap bounds the
+extra time."""
 BLOCK_OFFSET = 1000
 """Added to tesseract's block numbers of recovered words, so they form lines
 of their own in ``Page.text``."""

@@ -374,8 +374,8 @@ def test_typed_name_without_slash_s_is_unsure() -> None:
 
 
 def test_fill_line_is_not_a_letter_stroke() -> None:
-    # Block capitals written on a fill line end in straight strokes that are
-    # shorter than the label above them; the printed line is the long one.
+    # Block capitals written on a fill line end in straight strokes shorter
+    # than the label above them. The printed line is the long one.
     from classifiers.form_regions import _rule_below
 
     image = Image.new("L", (900, 200), 255)

@@ -458,7 +458,7 @@ def test_letter_absence_not_reported_on_poor_ocr() -> None:
 
 
 def _form_beside_letter() -> Document:
-    """A form document whose file also holds the typed LETTER."""
+    """Return a form document whose file also contains the typed LETTER."""
     from classifiers import page_cache
     from classifiers.split import FILE_PAGES_KEY
 
@@ -530,7 +530,7 @@ def test_repair_ocr_name(raw: str, expected: str) -> None:
 
 def test_letter_name_keeps_spanish_accents() -> None:
     # The page is read with the English model, which turns "ñ" and "ú" into
-    # other letters; the name line is read again with Spanish as well.
+    # other letters. So the name line is read again with Spanish as well.
     font_path = Path("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf")
     if not font_path.exists():
         pytest.skip(f"{font_path} is absent; install fonts-liberation")

@@ -244,7 +244,7 @@ def test_expiry_event_alone_is_enough() -> None:
     assert expected_status(document, AS_OF) == ("accepted", [])
 
 
-def test_form_for_a_law_firm_goes_to_a_person() -> None:
+def test_law_firm_form_needs_review() -> None:
     clean = _form(extra_reasons=[Reason.LEGAL_REQUEST])
     assert expected_status(clean, AS_OF) == ("needs_review", ["legal_request"])
     unsigned = _form(signed=False, extra_reasons=[Reason.LEGAL_REQUEST])
