@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 import cv2
@@ -35,6 +36,7 @@ from classifiers.form_regions import FieldRegion, FormRegions, locate_regions, p
 from classifiers.layout_fit import LayoutFit
 from classifiers.lines import union_boxes
 from classifiers.marks import measure_ink
+from classifiers.name_lexicon import repair_name_line
 from classifiers.names import (
     clean_name,
     name_plausibility,
@@ -43,7 +45,7 @@ from classifiers.names import (
 )
 from classifiers.nlp import PhraseFinder
 from classifiers.phrases import LEGAL_PHRASES, REPORT_ONLY_PHRASES
-from classifiers.second_reader import SecondReaderError, read_crop
+from classifiers.second_reader import SecondReaderError, read_crop_lines
 from classifiers.split import FILE_PAGES_KEY, page_fit
 from intake.reasons import Reason
 from intake.types import BBox, Document, FieldValue, Page, Word
@@ -276,7 +278,8 @@ def read_field(
 
     When tesseract's reading is missing or weak and the area has ink, the
     area's crop is read again by RapidOCR and the more confident of the two
-    cleaned values is kept.
+    cleaned values is kept. In a name field RapidOCR's misread letters are
+    first repaired from the census name lists (``name_lexicon``).
     """
     words = words_in_region(page, region)
     value = _value_from_words(page, region, words, language, "tesseract")
@@ -285,11 +288,17 @@ def read_field(
     if not SECOND_READER_ENABLED or not _has_writing(page, region):
         return value
     try:
-        second_words = read_crop(page.image, region.reading_area, region.polygon)
+        lines = read_crop_lines(page.image, region.reading_area, region.polygon)
     except SecondReaderError as error:
         log.warning("page %s: second reader failed: %s", page.number, error)
         return value
-    second = _value_from_words(page, region, second_words, language, "rapidocr")
+    second_words = [line.word for line in lines]
+    reader = "rapidocr"
+    if region.role in NAME_FIELDS:
+        repaired = [replace(line.word, text=repair_name_line(line)) for line in lines]
+        if repaired != second_words:
+            second_words, reader = repaired, "rapidocr_name_lists"
+    second = _value_from_words(page, region, second_words, language, reader)
     if second is not None and (value is None or second.confidence > value.confidence):
         return second
     return value

@@ -1,0 +1,114 @@
+"""Repair of misread handwritten names from the census name lists."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import string
+
+import numpy as np
+import pytest
+
+from classifiers.name_lexicon import census_names, repair_name_line, styled_like
+from classifiers.second_reader import ReadLine, ctc_log_likelihood
+from intake.types import Word
+
+ALPHABET = {
+    char: index + 1 for index, char in enumerate(string.ascii_letters + " .,-'")
+}
+
+
+def fake_line(steps: list[dict[str, float]]) -> ReadLine:
+    """Build a line whose recognizer output is ``steps``, one dict per letter.
+
+    Each letter step is followed by a step that is nearly all blank, like a
+    recognizer's output between two letters.
+    """
+    rows = []
+    for step in steps:
+        row = np.full(len(ALPHABET) + 1, 1e-6)
+        for char, share in step.items():
+            row[ALPHABET[char]] = share
+        row[0] = max(1e-6, 1.0 - sum(step.values()))
+        rows.append(row / row.sum())
+        blank = np.full(len(ALPHABET) + 1, 1e-6)
+        blank[0] = 1.0
+        rows.append(blank / blank.sum())
+    probabilities = np.array(rows)
+    reading = "".join(max(step, key=lambda char: step[char]) for step in steps)
+    return ReadLine(Word(reading, 90.0, (0, 0, 10, 10)), probabilities, ALPHABET)
+
+
+def clear(text: str, share: float = 0.98) -> list[dict[str, float]]:
+    return [{char: share} for char in text]
+
+
+def test_ctc_sums_every_alignment() -> None:
+    rng = np.random.default_rng(5)
+    probabilities = rng.dirichlet(np.ones(4), size=5)
+    for labels in ([1, 2], [1, 1], [3], [2, 3, 2]):
+        total = 0.0
+        for path in itertools.product(range(4), repeat=5):
+            collapsed = [key for key, _ in itertools.groupby(path) if key != 0]
+            if collapsed == labels:
+                total += math.prod(probabilities[t, k] for t, k in enumerate(path))
+        assert ctc_log_likelihood(probabilities, labels) == pytest.approx(
+            math.log(total)
+        )
+
+
+def test_repair_replaces_misread_letter() -> None:
+    steps = clear("Bartholomew B") + [{"v": 0.6, "y": 0.35}] + clear("rne")
+    line = fake_line(steps)
+    assert line.word.text == "Bartholomew Bvrne"
+    assert repair_name_line(line) == "Bartholomew Byrne"
+
+
+def test_repair_keeps_clear_unlisted_name() -> None:
+    assert "OYELARAN" not in census_names().every
+    line = fake_line(clear("Robert Oyelaran"))
+    assert repair_name_line(line) == "Robert Oyelaran"
+
+
+def test_repair_keeps_reading_on_near_tie() -> None:
+    lists = census_names()
+    assert {"PENA", "PERA"} <= lists.every
+    steps = clear("Ines Pe") + [{"x": 0.5, "n": 0.24, "r": 0.24}] + clear("a")
+    assert repair_name_line(fake_line(steps)) == "Ines Pexa"
+
+
+def test_repair_of_surname_read_as_given_name() -> None:
+    lists = census_names()
+    assert "LUC" in lists.surnames
+    assert "LUC" not in lists.given
+    assert "LUE" in lists.given
+    steps = clear("Lu") + [{"c": 0.9, "e": 0.09}] + clear(" Sato")
+    assert repair_name_line(fake_line(steps)) == "Luc Sato"
+    steps = clear("Sames") + clear(" Sato")
+    steps[0] = {"S": 0.6, "J": 0.39}
+    assert repair_name_line(fake_line(steps)) == "James Sato"
+
+
+def test_repair_puts_in_no_short_name() -> None:
+    steps = [{"A": 0.98}, {"u": 0.5}, {"i": 0.98}] + clear(" Sato")
+    assert repair_name_line(fake_line(steps)) == "Aui Sato"
+
+
+def test_repair_without_probabilities() -> None:
+    line = ReadLine(Word("Bartholomew Bvrne", 90.0, (0, 0, 1, 1)), None, ALPHABET)
+    assert repair_name_line(line) == "Bartholomew Bvrne"
+
+
+@pytest.mark.parametrize(
+    ("name", "reading", "expected"),
+    [
+        ("FERNANDEZ", "Fervández", "Fernández"),
+        ("BYRNE", "BVRNE", "BYRNE"),
+        ("MONTGOMERY", "Montsomery", "Montgomery"),
+        ("JESUS", "Sesús", "Jesús"),
+    ],
+)
+def test_styled_like_keeps_case_and_accents(
+    name: str, reading: str, expected: str
+) -> None:
+    assert styled_like(name, reading) == expected
