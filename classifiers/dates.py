@@ -69,6 +69,14 @@ month word is tried with one of these swapped ("San" becomes "Jan")."""
 CONFIDENCE_JOINED = 0.75
 """Day and year run together ("Feb 12026"), split before the 19xx/20xx year."""
 
+CONFIDENCE_LOST_SEPARATOR = 0.45
+"""A numeric date read only after putting back a lost separator. It is under
+the decision's minimum field confidence (0.5), so a letter whose date needs
+this repair goes to a person."""
+LOST_SEPARATOR_EDITS = 2
+_SEPARATED_DIGITS = re.compile(r"(?<![\d/\-])\d[\d/\-]{4,9}\d(?![\d/\-])")
+"""A run of 6 to 11 digits and separators: a whole numeric date that did
+not parse as read."""
 _SEPARATOR = r"\s?[/\-.]\s?"
 NUMERIC_DATE = re.compile(
     rf"(?<![\d/.\-])(\d{{1,4}}){_SEPARATOR}(\d{{1,2}}){_SEPARATOR}(\d{{1,4}})(?![\d/])"
@@ -163,8 +171,55 @@ def parse_date(
     """
     readings = find_dates(text, language, today, future_years)
     if not readings:
-        return None
+        return _read_lost_separator(text, language, today or date.today(), future_years)
     return max(readings, key=lambda reading: reading.confidence)
+
+
+def _read_lost_separator(
+    text: str, language: str, today: date, future_years: int
+) -> DateReading | None:
+    """Read a handwritten numeric date whose separators OCR lost or read as "1".
+
+    "07104/1983" (a slash read as "1"), "1/5198" and "0810812023" are
+    tried with up to two separators put in, each either between two digits
+    or in place of a "1". The reading is kept only when every way of
+    doing so that gives a valid date gives the same date: "0812/1996"
+    could be 08/12/1996 or 08/2/1996, so it is not read.
+    """
+    folded = fold_text(text).replace(" ", "")
+    dates = set()
+    found: DateReading | None = None
+    for run in _SEPARATED_DIGITS.finditer(folded):
+        token = run.group(0)
+        for variant in _separator_variants(token, LOST_SEPARATOR_EDITS):
+            match = NUMERIC_DATE.fullmatch(variant)
+            if match is None:
+                continue
+            result = _read_numeric(match.groups(), language, today, future_years)
+            if result is None:
+                continue
+            dates.add(result[0])
+            confidence = min(result[1], CONFIDENCE_LOST_SEPARATOR)
+            found = DateReading(result[0], confidence, run.start(), run.end())
+    if len(dates) != 1:
+        return None
+    return found
+
+
+def _separator_variants(token: str, edits: int) -> set[str]:
+    """Return ``token`` with up to ``edits`` slashes put between or over digits."""
+    variants = {token}
+    for _ in range(edits):
+        grown = set()
+        for variant in variants:
+            for index in range(1, len(variant)):
+                before, after = variant[index - 1], variant[index]
+                if before.isdigit() and after.isdigit():
+                    grown.add(variant[:index] + "/" + variant[index:])
+                if after == "1" and before.isdigit() and index + 1 < len(variant):
+                    grown.add(variant[:index] + "/" + variant[index + 1 :])
+        variants |= grown
+    return variants - {token}
 
 
 def _read_all(

@@ -74,6 +74,30 @@ def test_parse_date_rejects_invalid_dates() -> None:
     assert parse_date("P. 1/3", "en", today=TODAY) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("07104/1983", "es", "1983-04-07"),
+        ("1/5198", "en", "1998-01-05"),
+        ("0810812023", "en", "2023-08-08"),
+    ],
+)
+def test_parse_date_puts_back_lost_separator(
+    text: str, language: str, expected: str
+) -> None:
+    reading = parse_date(text, language, today=TODAY, future_years=0)
+    assert reading is not None
+    assert reading.iso == expected
+    assert reading.confidence < MIN_FIELD_CONFIDENCE
+
+
+@pytest.mark.parametrize("text", ["0812/1996", "1010184", "555-0123", "30/0//1954"])
+def test_parse_date_lost_separator_needs_one_date(text: str) -> None:
+    # "0812/1996" reads as 08/12/1996 or as 08/2/1996, and "1010184" as
+    # 10/10/84 or 10/01/84: a guess between two dates is no reading.
+    assert parse_date(text, "es", today=TODAY, future_years=0) is None
+
+
 def test_parse_date_two_digit_year_century() -> None:
     recent = parse_date("5/3/26", "en", today=TODAY)
     old = parse_date("5/3/58", "en", today=TODAY)
