@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from classifiers.lines import union_boxes
 from intake.types import BBox
 
 INK_THRESHOLD_RANGE = (90, 200)
@@ -297,15 +298,16 @@ def _without_neighbour_marks(
     """Return a copy of ``ink`` without the neighbouring boxes and their marks.
 
     A stroke belongs to a neighbour when it reaches the neighbour's
-    interior and not this box's interior, unless it encloses this box. The
-    neighbours' own squares are blanked too, so their borders do not count
-    as ink around this box.
+    interior or encloses the neighbour, and does not reach this box's
+    interior or enclose this box. The neighbours' own squares are blanked
+    too, so their borders do not count as ink around this box.
     """
     left, top, right, bottom = box
-    window = clip_box(
-        (left - 2 * side, top - 2 * side, right + 2 * side, bottom + 2 * side),
-        ink.shape,
-    )
+    # The window takes in every neighbour with a margin of one side, so a
+    # circle around a neighbour is seen whole.
+    reach = [(left - 2 * side, top - 2 * side, right + 2 * side, bottom + 2 * side)]
+    reach += [(o[0] - side, o[1] - side, o[2] + side, o[3] + side) for o in neighbours]
+    window = clip_box(union_boxes(reach), ink.shape)
     wl, wt, wr, wb = window
     part = ink[wt:wb, wl:wr]
     if part.size == 0:
@@ -325,6 +327,14 @@ def _without_neighbour_marks(
         ol, ot, orr, ob = other
         inset = max(2, round(min(orr - ol, ob - ot) * 0.2))
         foreign |= labels_in((ol + inset, ot + inset, orr - inset, ob - inset))
+    for other in neighbours:
+        # A circle drawn around a neighbour reaches into no interior.
+        if not _same_box(other, box):
+            foreign |= {
+                label
+                for label in range(1, len(stats))
+                if _encloses(stats[label], other, (wl, wt))
+            }
     foreign -= own
     foreign = {
         label for label in foreign if not _encloses(stats[label], box, (wl, wt))
@@ -356,11 +366,27 @@ def _without_labels(ink: np.ndarray, box: BBox, labels: Sequence[BBox]) -> np.nd
     cleaned = ink.copy()
     keep = crop(ink, (box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2))
     for label in labels:
-        ll, lt, lr, lb = clip_box(label, ink.shape)
+        ll, lt, lr, lb = clip_box(_beside(label, box), ink.shape)
         cleaned[lt:lb, ll:lr] = 0
     kl, kt, kr, kb = clip_box((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), ink.shape)
     cleaned[kt:kb, kl:kr] = keep
     return cleaned
+
+
+def _beside(label: BBox, box: BBox) -> BBox:
+    """Cut a label box back to the side of ``box`` it lies on.
+
+    OCR sometimes joins the printed square to the label's last word
+    ("reports[]"), and blanking that whole word box would also erase a
+    circle drawn around the square.
+    """
+    left, top, right, bottom = label
+    if left < box[0] < right or left < box[2] < right:
+        if (left + right) / 2 < (box[0] + box[2]) / 2:
+            right = min(right, box[0] - 2)
+        else:
+            left = max(left, box[2] + 2)
+    return left, top, max(left, right), bottom
 
 
 def _surrounding_sides(

@@ -72,7 +72,9 @@ def test_measure_box_tells_marks_from_empty() -> None:
     assert judge_box(measure_box(ink, filled))[0] is True
 
 
-def _checklist() -> tuple[Image.Image, ImageDraw.ImageDraw, list[tuple[int, int, int, int]]]:
+def _checklist() -> tuple[
+    Image.Image, ImageDraw.ImageDraw, list[tuple[int, int, int, int]]
+]:
     """Three boxes stacked as in a printed checklist, 15 pixels apart."""
     image = Image.new("L", (300, 200), 255)
     draw = ImageDraw.Draw(image)
@@ -132,6 +134,44 @@ def test_wide_circle_over_label_marks_box() -> None:
     draw.ellipse((14, -10, 92, 60), outline=0, width=3)
     mark = measure_box(ink_map(image), box, neighbours=neighbours, labels=[label])
     assert judge_box(mark)[0] is not True
+
+
+def test_circle_around_neighbour_leaves_box_empty() -> None:
+    # The circle goes around the box above; its lower edge passes just
+    # over the middle box and reaches into no box.
+    image = Image.new("L", (300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    above, box, below = (40, 10, 70, 40), (40, 70, 70, 100), (40, 130, 70, 160)
+    for square in (above, box, below):
+        draw.rectangle(square, outline=0, width=2)
+    draw.ellipse((16, -12, 94, 64), outline=0, width=3)
+    ink = ink_map(image)
+    assert judge_box(measure_box(ink, box))[0] is None
+
+    mark = measure_box(
+        ink, box, neighbours=[above, box, below], labels=[(80, 71, 160, 99)]
+    )
+
+    assert judge_box(mark)[0] is False
+
+
+def test_circle_kept_where_label_word_joins_box() -> None:
+    # OCR joined the square to the label's last word, so the label box
+    # covers the square and the circle's sides.
+    image = Image.new("L", (300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    above, box, below = (140, 10, 170, 40), (140, 70, 170, 100), (140, 130, 170, 160)
+    for square in (above, box, below):
+        draw.rectangle(square, outline=0, width=2)
+    font = ImageFont.load_default(size=24)
+    draw.text((125, 85), "reports", fill=0, font=font, anchor="rm")
+    draw.ellipse((114, 50, 186, 120), outline=0, width=3)
+    label = (30, 60, 190, 110)
+    ink = ink_map(image)
+
+    mark = measure_box(ink, box, neighbours=[above, box, below], labels=[label])
+
+    assert judge_box(mark)[0] is True
 
 
 def test_label_text_beside_box_is_not_a_mark() -> None:
