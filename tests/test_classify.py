@@ -257,6 +257,17 @@ def test_classify_corpus_file_confidently(name: str) -> None:
     assert document.confidence >= 0.9
 
 
+def test_blank_page_with_scanner_edge_shadow_is_blank() -> None:
+    page = make_text_page([])
+    draw = ImageDraw.Draw(page.image)
+    # A dark band along the left edge, 2% of the page's width, as the
+    # scanner lid's shadow leaves it: more ink than a blank page may hold.
+    draw.rectangle((0, 0, page.image.width // 50, page.image.height), fill=40)
+    result = classify_page(page)
+    assert result.blank
+    assert result.doc_type == "other"
+
+
 def test_unreadable_inked_page_is_not_blank() -> None:
     page = make_text_page([])
     draw = ImageDraw.Draw(page.image)
