@@ -214,6 +214,11 @@ class PairScore:
         return any(keys) or self.level("same_file") == "agree"
 
     @property
+    def compares_exam(self) -> bool:
+        """True when the exam date or description was compared with the request."""
+        return any(self.level(name) != "missing" for name in EXAM_FIELDS)
+
+    @property
     def shares_identifier(self) -> bool:
         """True when the identifiers alone make this request worth a review.
 
@@ -324,12 +329,22 @@ class BandDecision:
         return self.best.request_id if self.band == "auto" and self.best else None
 
 
+EXAM_FIELDS = ("exam_date", "exam_description")
+
+
+def _same_patient_rival(best: PairScore, candidates: list[PairScore]) -> bool:
+    """Return True when another candidate request is confirmed as the same patient."""
+    return any(other.identity_confirmed for other in candidates if other is not best)
+
+
 def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision:
     """Choose the band for a document from its ranked scores.
 
     ``auto`` needs all three: the best score at or above
     ``thresholds.auto_score``, a lead of at least ``thresholds.margin`` over
     the second best, and a confirmed identity (see the module docstring).
+    A document that names no exam also needs to be the only candidate
+    confirmed as its patient. With two requests of one patient it waits.
     Otherwise a document goes to ``review`` when any request scores at least
     ``thresholds.review_score`` or shares an identifier with it
     (``PairScore.shares_identifier``), and to ``none`` when none does.
@@ -357,6 +372,12 @@ def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision
         note = "identity not confirmed by name and birth date or record number"
     elif best.contradiction is not None:
         note = f"{best.contradiction} disagrees"
+    elif not best.compares_exam and _same_patient_rival(best, candidates):
+        # Two open requests of one patient differ only by their exams, so a
+        # record number that one of them lacks cannot choose between them.
+        note = (
+            "another open request of the same patient, and no exam to tell them apart"
+        )
     else:
         return BandDecision("auto", best, margin, candidates, "")
     return BandDecision("review", best, margin, candidates, note)

@@ -220,6 +220,29 @@ def test_two_open_requests_without_exam_go_to_review() -> None:
     assert decision.margin == pytest.approx(0.0)
 
 
+def test_record_number_does_not_choose_patients_request() -> None:
+    # One request lists the record number and the other does not, so the
+    # number alone gives the first a wide lead; without an exam the form
+    # could belong to either request.
+    with_number = RequestFacts(
+        "R-GRACE-3",
+        "patient",
+        "Grace Nakamura",
+        date(1985, 3, 3),
+        "00770011",
+        date(2026, 3, 2),
+        "MRI lumbar spine",
+    )
+    facts = document(
+        patient_name="Grace Nakamura", date_of_birth="1985-03-03", mrn="00770011"
+    )
+    decision = decide(facts, [GRACE_CT, with_number])
+    assert decision.band == "review"
+    assert decision.best is not None
+    assert decision.best.request_id == "R-GRACE-3"
+    assert "same patient" in decision.note
+
+
 def test_two_open_requests_told_apart_by_exam() -> None:
     facts = document(
         "release_images",
