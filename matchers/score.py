@@ -214,9 +214,9 @@ class PairScore:
         return any(keys) or self.level("same_file") == "agree"
 
     @property
-    def compares_exam(self) -> bool:
-        """True when the exam date or description was compared with the request."""
-        return any(self.level(name) != "missing" for name in EXAM_FIELDS)
+    def exam_weight(self) -> float:
+        """The part of the score that the exam date and description give."""
+        return sum(part.weight for part in self.fields if part.field in EXAM_FIELDS)
 
     @property
     def shares_identifier(self) -> bool:
@@ -332,9 +332,27 @@ class BandDecision:
 EXAM_FIELDS = ("exam_date", "exam_description")
 
 
-def _same_patient_rival(best: PairScore, candidates: list[PairScore]) -> bool:
-    """Return True when another candidate request is confirmed as the same patient."""
-    return any(other.identity_confirmed for other in candidates if other is not best)
+def _same_patient_rival(
+    best: PairScore, candidates: list[PairScore], margin: float
+) -> bool:
+    """Return True when another candidate may be the same patient's request and
+    the exam fields do not favour the best by at least ``margin``.
+
+    As far as the document tells, a request is the same patient's when its
+    birth date agrees exactly, as the best's does, its name agrees with the
+    document as well as the best's, and its record number does not disagree.
+    """
+    if best.level("date_of_birth") != "exact":
+        return False
+    lead = best.exam_weight
+    return any(
+        other.level("date_of_birth") == "exact"
+        and other.level("patient_name") == best.level("patient_name")
+        and other.level("mrn") != "disagree"
+        and lead - other.exam_weight < margin
+        for other in candidates
+        if other is not best
+    )
 
 
 def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision:
@@ -343,8 +361,9 @@ def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision
     ``auto`` needs all three: the best score at or above
     ``thresholds.auto_score``, a lead of at least ``thresholds.margin`` over
     the second best, and a confirmed identity (see the module docstring).
-    A document that names no exam also needs to be the only candidate
-    confirmed as its patient. With two requests of one patient it waits.
+    When another candidate is confirmed as the same patient, the exam
+    fields must also favour the best by the margin. With two requests of
+    one patient and no exam to tell them apart, the document waits.
     Otherwise a document goes to ``review`` when any request scores at least
     ``thresholds.review_score`` or shares an identifier with it
     (``PairScore.shares_identifier``), and to ``none`` when none does.
@@ -372,12 +391,10 @@ def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision
         note = "identity not confirmed by name and birth date or record number"
     elif best.contradiction is not None:
         note = f"{best.contradiction} disagrees"
-    elif not best.compares_exam and _same_patient_rival(best, candidates):
+    elif _same_patient_rival(best, candidates, thresholds.margin):
         # Two open requests of one patient differ only by their exams, so a
         # record number that one of them lacks cannot choose between them.
-        note = (
-            "another open request of the same patient, and no exam to tell them apart"
-        )
+        note = "another open request of the same patient, and the exam does not tell them apart"
     else:
         return BandDecision("auto", best, margin, candidates, "")
     return BandDecision("review", best, margin, candidates, note)
