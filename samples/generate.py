@@ -179,11 +179,11 @@ def _request_for(document: SampleDocument, source: Source,
                  request_of: dict[str, str]) -> str | None:
     if document.patient_key:
         return request_of.get(document.patient_key)
-    if document.doc_type == "fax_cover":
-        keys = sorted({doc.patient_key for doc in source.documents
-                       if doc.patient_key})
-        if len(keys) == 1:
-            return request_of.get(keys[0])
+    # A page that names no patient (a cover sheet, a blank page of a scan)
+    # belongs to the file's patient when the file concerns only one.
+    keys = sorted({doc.patient_key for doc in source.documents if doc.patient_key})
+    if len(keys) == 1:
+        return request_of.get(keys[0])
     return None
 
 

@@ -68,8 +68,12 @@ class HandFont:
     characters: frozenset[int]
 
     def covers(self, text: str) -> bool:
-        """Return whether the font has a glyph for every character of ``text``."""
-        return all(ord(ch) in self.characters or ch == " " for ch in text)
+        """Return whether the font has a glyph for every character of ``text``.
+
+        Spaces and line breaks need no glyph. An address field's text
+        contains line breaks, and counting them made every font fail.
+        """
+        return all(ord(ch) in self.characters or ch.isspace() for ch in text)
 
 
 _FONTS: list[HandFont] = []
@@ -123,11 +127,23 @@ def _raster_characters(path: Path) -> frozenset[int]:
 
 
 def choose_font(rng: random.Random, text: str) -> HandFont:
-    """Pick a handwriting font that can draw every character of ``text``."""
-    usable = [font for font in hand_fonts() if font.covers(text)]
+    """Pick a handwriting font that can draw every character of ``text``.
+
+    When none can, the fonts that draw the most of its characters are used,
+    so that as few letters as possible are left out of the page. The truth
+    still contains them, so a dropped letter makes the truth unreadable.
+    """
+    fonts = hand_fonts()
+    usable = [font for font in fonts if font.covers(text)]
     if not usable:
-        usable = [font for font in hand_fonts() if not font.raster]
+        drawn = {font.name: _drawn_count(font, text) for font in fonts}
+        most = max(drawn.values())
+        usable = [font for font in fonts if drawn[font.name] == most]
     return rng.choice(usable)
+
+
+def _drawn_count(font: HandFont, text: str) -> int:
+    return sum(ord(ch) in font.characters for ch in text if not ch.isspace())
 
 
 def _pil_font(font: HandFont, size: float) -> ImageFont.FreeTypeFont:

@@ -20,30 +20,26 @@ from tests.conftest import REPO
 
 CORPUS = REPO / "samples" / "corpus"
 SUBSET = (
-    "efax-0036.pdf",
-    "efax-0059.pdf",
-    "fax-0002.tif",
-    "fax-0014.tif",
-    "fax-0021.tif",
-    "fax-0030.tif",
-    "fax-0058.tif",
-    "image-0007.jpg",
-    "image-0024.png",
-    "image-0043.png",
-    "scan-0008.pdf",
-    "scan-0009.pdf",
+    "efax-0010.pdf",
+    "fax-0029.tif",
+    "fax-0035.tif",
+    "fax-0042.tif",
+    "fax-0066.tif",
+    "image-0007.png",
+    "image-0024.jpg",
+    "scan-0018.pdf",
     "scan-0027.pdf",
-    "scan-0033.pdf",
-    "scan-0041.pdf",
+    "scan-0034.pdf",
+    "scan-0038.pdf",
+    "scan-0054.pdf",
 )
 
 # The targets the pipeline meets on the full corpus, pinned here in full.
-PINNED = {"doc_type": 0.97, "split": 0.95, "signed": 0.97}
-# NOTE: these stay under their targets (x-ray box 97%, fields 90%) on the
-# full corpus. The subset now reads x-ray 10/11, name 22/29, birth date
-# 24/29 and exam date 14/18; the floors allow one miss more, except for the
-# exam date, whose floor was set earlier and is not lowered.
-FLOORS = {"xray_box": 0.80, "patient_name": 0.70, "date_of_birth": 0.75, "exam_date": 0.75}
+PINNED = {"doc_type": 0.97, "split": 0.95, "signed": 0.97, "date_of_birth": 0.90}
+# NOTE: the x-ray box (97%) and the patient name (90%) stay under their
+# targets on the full corpus. The subset reads x-ray 10/10, name 27/28
+# and exam date 16/17; the floors allow a miss or two more.
+FLOORS = {"xray_box": 0.85, "patient_name": 0.85, "exam_date": 0.85}
 
 
 @pytest.fixture(scope="module")

@@ -329,7 +329,7 @@ def test_page_cache_keeps_one_entry_per_page() -> None:
     assert len(calls) == 1
 
 
-@pytest.mark.parametrize("name", ["efax-0017.pdf", "fax-0019.tif", "scan-0027.pdf"])
+@pytest.mark.parametrize("name", ["efax-0004.pdf", "fax-0030.tif", "scan-0027.pdf"])
 def test_checks_corpus_file_match_truth(name: str) -> None:
     from classifiers.split import split_documents
     from tests.test_split import read_corpus_file

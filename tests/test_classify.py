@@ -246,7 +246,7 @@ def test_fax_header_rule_keeps_body_lines() -> None:
     assert not is_fax_header(lines[0], page.image.height)
 
 
-@pytest.mark.parametrize("name", ["image-0052.png", "efax-0037.pdf", "fax-0011.tif"])
+@pytest.mark.parametrize("name", ["image-0040.png", "efax-0016.pdf", "fax-0011.tif"])
 def test_classify_corpus_file_confidently(name: str) -> None:
     from classifiers.split import split_documents
     from tests.test_split import read_corpus_file

@@ -404,7 +404,7 @@ SCORED_FIELDS = (
 )
 
 
-@pytest.mark.parametrize("name", ["efax-0017.pdf", "image-0052.png"])
+@pytest.mark.parametrize("name", ["efax-0017.pdf", "image-0072.jpg"])
 def test_extract_corpus_fields_match_truth(name: str) -> None:
     from classifiers.split import split_documents
     from tests.test_split import read_corpus_file

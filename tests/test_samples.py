@@ -289,6 +289,17 @@ def test_font_choice_covers_accents() -> None:
         assert font.covers("Zoë Ibáñez Muñoz"), font.name
 
 
+def test_font_choice_covers_accents_beside_a_multiline_address() -> None:
+    # A form's written fields are joined into one text, and an address
+    # field holds line breaks; they must not push the choice to a font
+    # that drops "Ó" and "Ñ".
+    text = "MÓNICA VILLASEÑOR 900 HARBOR WAY\nSALEM, OR 97301"
+    rng = random.Random(0)
+    for _ in range(30):
+        font = choose_font(rng, text)
+        assert font.covers(text), font.name
+
+
 def test_fax_page_is_readable_by_tesseract(corpus: Path) -> None:
     records = [record for records in _truth(corpus).values() for record in records
                if record["transport"].startswith("fax")

@@ -101,7 +101,7 @@ def test_split_no_pages() -> None:
     assert split_documents([]) == []
 
 
-@pytest.mark.parametrize("name", ["fax-0058.tif", "efax-0036.pdf"])
+@pytest.mark.parametrize("name", ["fax-0042.tif", "efax-0010.pdf"])
 def test_split_corpus_file_matches_truth(name: str) -> None:
     pages, truth = read_corpus_file(name)
     documents = split_documents(pages)
