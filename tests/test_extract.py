@@ -438,6 +438,15 @@ NO_EXAM_LETTER = [
 ]
 
 
+@pytest.mark.parametrize("label", ["DOR;", "D0B:", "DO8"])
+def test_letter_birth_date_behind_misread_label(label: str) -> None:
+    lines = [line.replace("DOB:", label) for line in NO_EXAM_LETTER]
+    document = _letter_document(lines)
+    document.pages[0].ocr_confidence = 95.0
+    fields = extract_letter_fields(document)
+    assert fields["date_of_birth"].value == "1971-04-09"
+
+
 def test_letter_absent_exam_reported_on_clear_print() -> None:
     document = _letter_document(NO_EXAM_LETTER)
     document.pages[0].ocr_confidence = 95.0
