@@ -80,7 +80,7 @@ def ink_map(image: Image.Image) -> np.ndarray:
 def ink_share(image: Image.Image, min_speck: int = 4) -> float:
     """Return the share of a page's pixels that are ink, specks dropped.
 
-    Ink that touches the edge of the page is left out too: the shadow of
+    Ink that touches the edge of the page is left out too. The shadow of
     the scanner lid or of the paper's edge, and the black margin a deskew
     leaves, run along the border, while writing and print stay inside it.
     The page is halved in each direction first; the share barely changes

@@ -338,9 +338,10 @@ def _same_patient_rival(
     """Return True when another candidate may be the same patient's request and
     the exam fields do not favour the best by at least ``margin``.
 
-    As far as the document tells, a request is the same patient's when its
-    birth date agrees exactly, as the best's does, its name agrees with the
-    document as well as the best's, and its record number does not disagree.
+    Judged from the document alone, a request is the same patient's when
+    its birth date agrees exactly, as the best's does, its name agrees with
+    the document as well as the best's, and its record number does not
+    disagree.
     """
     if best.level("date_of_birth") != "exact":
         return False
@@ -361,7 +362,7 @@ def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision
     ``auto`` needs all three: the best score at or above
     ``thresholds.auto_score``, a lead of at least ``thresholds.margin`` over
     the second best, and a confirmed identity (see the module docstring).
-    When another candidate is confirmed as the same patient, the exam
+    When another candidate may be the same patient's request, the exam
     fields must also favour the best by the margin. With two requests of
     one patient and no exam to tell them apart, the document waits.
     Otherwise a document goes to ``review`` when any request scores at least
@@ -394,7 +395,10 @@ def choose_band(ranked: list[PairScore], thresholds: Thresholds) -> BandDecision
     elif _same_patient_rival(best, candidates, thresholds.margin):
         # Two open requests of one patient differ only by their exams, so a
         # record number that one of them lacks cannot choose between them.
-        note = "another open request of the same patient, and the exam does not tell them apart"
+        note = (
+            "another open request of the same patient, "
+            "and the exam does not tell them apart"
+        )
     else:
         return BandDecision("auto", best, margin, candidates, "")
     return BandDecision("review", best, margin, candidates, note)

@@ -73,7 +73,11 @@ class HandFont:
         Spaces and line breaks need no glyph. An address field's text
         contains line breaks, and counting them made every font fail.
         """
-        return all(ord(ch) in self.characters or ch.isspace() for ch in text)
+        return self.drawn_count(text) == sum(not ch.isspace() for ch in text)
+
+    def drawn_count(self, text: str) -> int:
+        """Return how many characters of ``text``, whitespace aside, the font draws."""
+        return sum(ord(ch) in self.characters for ch in text if not ch.isspace())
 
 
 _FONTS: list[HandFont] = []
@@ -136,14 +140,10 @@ def choose_font(rng: random.Random, text: str) -> HandFont:
     fonts = hand_fonts()
     usable = [font for font in fonts if font.covers(text)]
     if not usable:
-        drawn = {font.name: _drawn_count(font, text) for font in fonts}
-        most = max(drawn.values())
-        usable = [font for font in fonts if drawn[font.name] == most]
+        drawn = {font.name: font.drawn_count(text) for font in fonts}
+        best = max(drawn.values())
+        usable = [font for font in fonts if drawn[font.name] == best]
     return rng.choice(usable)
-
-
-def _drawn_count(font: HandFont, text: str) -> int:
-    return sum(ord(ch) in font.characters for ch in text if not ch.isspace())
 
 
 def _pil_font(font: HandFont, size: float) -> ImageFont.FreeTypeFont:

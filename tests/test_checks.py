@@ -108,49 +108,48 @@ def test_circle_through_neighbour_still_marks_box() -> None:
     assert passed is True
 
 
+def _box_column(
+    left: int,
+) -> tuple[Image.Image, ImageDraw.ImageDraw, list[tuple[int, int, int, int]]]:
+    """Draw three 30-pixel boxes one above the other, 30 pixels apart."""
+    image = Image.new("L", (300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    boxes = [(left, top, left + 30, top + 30) for top in (10, 70, 130)]
+    for square in boxes:
+        draw.rectangle(square, outline=0, width=2)
+    return image, draw, boxes
+
+
 def test_wide_circle_over_label_marks_box() -> None:
     # Boxes 30 pixels apart; the circle passes 20 pixels above and below the
     # middle box and over the first letters of its label.
-    image = Image.new("L", (300, 200), 255)
-    draw = ImageDraw.Draw(image)
-    above, box, below = (40, 10, 70, 40), (40, 70, 70, 100), (40, 130, 70, 160)
-    for square in (above, box, below):
-        draw.rectangle(square, outline=0, width=2)
+    image, draw, neighbours = _box_column(40)
+    box = neighbours[1]
     font = ImageFont.load_default(size=24)
     draw.text((80, 85), "Xrays", fill=0, font=font, anchor="lm")
     draw.ellipse((14, 50, 92, 120), outline=0, width=3)
     label = (78, 71, 160, 99)
     ink = ink_map(image)
 
-    neighbours = [above, box, below]
-
     assert judge_box(measure_box(ink, box, neighbours=neighbours, labels=[label]))[0]
     # The same circle belongs to the box above once moved up to it: the
     # middle box stays unmarked.
-    image = Image.new("L", (300, 200), 255)
-    draw = ImageDraw.Draw(image)
-    for square in (above, box, below):
-        draw.rectangle(square, outline=0, width=2)
+    image, draw, _ = _box_column(40)
     draw.ellipse((14, -10, 92, 60), outline=0, width=3)
     mark = measure_box(ink_map(image), box, neighbours=neighbours, labels=[label])
     assert judge_box(mark)[0] is not True
 
 
 def test_circle_around_neighbour_leaves_box_empty() -> None:
-    # The circle goes around the box above; its lower edge passes just
+    # The circle goes around the box above. Its lower edge passes just
     # over the middle box and reaches into no box.
-    image = Image.new("L", (300, 200), 255)
-    draw = ImageDraw.Draw(image)
-    above, box, below = (40, 10, 70, 40), (40, 70, 70, 100), (40, 130, 70, 160)
-    for square in (above, box, below):
-        draw.rectangle(square, outline=0, width=2)
+    image, draw, neighbours = _box_column(40)
+    box = neighbours[1]
     draw.ellipse((16, -12, 94, 64), outline=0, width=3)
     ink = ink_map(image)
     assert judge_box(measure_box(ink, box))[0] is None
 
-    mark = measure_box(
-        ink, box, neighbours=[above, box, below], labels=[(80, 71, 160, 99)]
-    )
+    mark = measure_box(ink, box, neighbours=neighbours, labels=[(80, 71, 160, 99)])
 
     assert judge_box(mark)[0] is False
 
@@ -158,18 +157,15 @@ def test_circle_around_neighbour_leaves_box_empty() -> None:
 def test_circle_kept_where_label_word_joins_box() -> None:
     # OCR joined the square to the label's last word, so the label box
     # covers the square and the circle's sides.
-    image = Image.new("L", (300, 200), 255)
-    draw = ImageDraw.Draw(image)
-    above, box, below = (140, 10, 170, 40), (140, 70, 170, 100), (140, 130, 170, 160)
-    for square in (above, box, below):
-        draw.rectangle(square, outline=0, width=2)
+    image, draw, neighbours = _box_column(140)
+    box = neighbours[1]
     font = ImageFont.load_default(size=24)
     draw.text((125, 85), "reports", fill=0, font=font, anchor="rm")
     draw.ellipse((114, 50, 186, 120), outline=0, width=3)
     label = (30, 60, 190, 110)
     ink = ink_map(image)
 
-    mark = measure_box(ink, box, neighbours=[above, box, below], labels=[label])
+    mark = measure_box(ink, box, neighbours=neighbours, labels=[label])
 
     assert judge_box(mark)[0] is True
 

@@ -222,7 +222,7 @@ def test_two_open_requests_without_exam_go_to_review() -> None:
 
 def test_record_number_does_not_choose_patients_request() -> None:
     # One request lists the record number and the other does not, so the
-    # number alone gives the first a wide lead; without an exam the form
+    # number alone gives the first a wide lead. Without an exam the form
     # could belong to either request.
     with_number = RequestFacts(
         "R-GRACE-3",

@@ -291,7 +291,7 @@ def test_font_choice_covers_accents() -> None:
 
 def test_font_choice_covers_accents_beside_a_multiline_address() -> None:
     # A form's written fields are joined into one text, and an address
-    # field holds line breaks; they must not push the choice to a font
+    # field contains line breaks. They must not push the choice to a font
     # that drops "Ó" and "Ñ".
     text = "MÓNICA VILLASEÑOR 900 HARBOR WAY\nSALEM, OR 97301"
     rng = random.Random(0)
