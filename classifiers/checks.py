@@ -551,6 +551,8 @@ def _fill_state(
         rule_length=rule_length,
         min_speck=_speck_size(page),
         polygon=region.polygon,
+        # Tails of the writing on the line above hang across the fill line.
+        above=round(2 * max(regions.label_height, 8.0)) if region.rule else 0,
     )
     # An area guessed from a label alone, with no fill line, may be off, so
     # its result is reported below the confidence the decision acts on.

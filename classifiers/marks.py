@@ -331,7 +331,9 @@ def _without_neighbour_marks(
 
     def labels_in(area: BBox) -> set[int]:
         al, at, ar, ab = clip_box(area, ink.shape)
-        inside = labels[max(0, at - wt) : max(0, ab - wt), max(0, al - wl) : max(0, ar - wl)]
+        inside = labels[
+            max(0, at - wt) : max(0, ab - wt), max(0, al - wl) : max(0, ar - wl)
+        ]
         return set(np.unique(inside).tolist()) - {0}
 
     own = labels_in(inner)
@@ -351,9 +353,7 @@ def _without_neighbour_marks(
                 if _encloses(stats[label], other, (wl, wt))
             }
     foreign -= own
-    foreign = {
-        label for label in foreign if not _encloses(stats[label], box, (wl, wt))
-    }
+    foreign = {label for label in foreign if not _encloses(stats[label], box, (wl, wt))}
     cleaned = ink.copy()
     if foreign:
         drop = np.isin(labels, sorted(foreign))
@@ -383,7 +383,9 @@ def _without_labels(ink: np.ndarray, box: BBox, labels: Sequence[BBox]) -> np.nd
     for label in labels:
         ll, lt, lr, lb = clip_box(_beside(label, box), ink.shape)
         cleaned[lt:lb, ll:lr] = 0
-    kl, kt, kr, kb = clip_box((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), ink.shape)
+    kl, kt, kr, kb = clip_box(
+        (box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), ink.shape
+    )
     cleaned[kt:kb, kl:kr] = keep
     return cleaned
 
@@ -441,6 +443,7 @@ def measure_ink(
     rule_length: int = 0,
     min_speck: int = 6,
     polygon: tuple[tuple[int, int], ...] | None = None,
+    above: int = 0,
 ) -> InkMeasure:
     """Measure handwriting in ``region`` once rules, specks and printed words go.
 
@@ -452,16 +455,28 @@ def measure_ink(
         min_speck: Components smaller than this many pixels are noise.
         polygon: If given, only ink inside these corners (page pixels)
             counts; rules are still found over the whole region.
+        above: Height of a band above the region to look into. A stroke
+            that crosses the region's top edge from well inside that band
+            (the tail of a "g" written on the line above) is left out; 0
+            keeps every stroke.
     """
     left, top, right, bottom = clip_box(region, ink.shape)
-    part = crop(ink, region)
+    reach = top - clip_box((left, top - above, right, bottom), ink.shape)[1]
+    part = crop(ink, (left, top - reach, right, bottom))
     for box in ignore:
         bl, bt, br, bb = box
         part[
-            max(0, bt - top) : max(0, bb - top), max(0, bl - left) : max(0, br - left)
+            max(0, bt - top + reach) : max(0, bb - top + reach),
+            max(0, bl - left) : max(0, br - left),
         ] = 0
     if rule_length:
-        part = remove_rules(part, rule_length)
+        kept = remove_rules(part, rule_length)
+        joined = _rejoin_across_rules(kept, part) if reach else kept
+        part = kept
+    else:
+        joined = part
+    if reach:
+        part = _without_strokes_from_above(part, joined, reach)
     if polygon is not None:
         mask = np.zeros_like(part)
         corners = np.array([[x - left, y - top] for x, y in polygon], dtype=np.int32)
@@ -471,12 +486,52 @@ def measure_ink(
     return _describe_ink(part, (left, top, right, bottom))
 
 
+def _rejoin_across_rules(kept: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Put back the erased rule pixels next to the ends of pen strokes.
+
+    Erasing a fill line cuts every stroke written across it in two. The
+    erased pixels near a cut end are restored from both sides, so the two
+    halves meet again even where the stroke crosses the rule at a slant.
+    """
+    erased = cv2.bitwise_and(before, cv2.bitwise_not(kept))
+    # The gap is the rule's own width plus the tilt and antialiasing
+    # margins ``remove_rules`` erases on each side of it.
+    radius = 2 * RULE_TILT + 4
+    grown = cv2.dilate(
+        kept,
+        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)),
+    )
+    return cv2.bitwise_or(kept, cv2.bitwise_and(grown, erased))
+
+
+def _without_strokes_from_above(
+    part: np.ndarray, joined: np.ndarray, reach: int
+) -> np.ndarray:
+    """Crop off the top ``reach`` rows, leaving out strokes that come from there.
+
+    Strokes are traced in ``joined``, the ink with the cuts made by rule
+    removal mended; ``part`` (the ink within it) is what is returned. A
+    stroke crossing row ``reach`` belongs to the writing above when it
+    starts at least a quarter of the band above that row: the region's own
+    writing may touch its top edge, but does not reach far past it.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    if count > 1:
+        below = np.bincount(labels[reach:].ravel(), minlength=count)
+        starts_above = stats[:, cv2.CC_STAT_TOP] <= reach - max(1, reach // 4)
+        foreign = starts_above & (below > 0)
+        foreign[0] = False
+        if foreign.any():
+            part = np.where(foreign[labels], 0, part).astype(np.uint8)
+    return np.ascontiguousarray(part[reach:])
+
+
 def _describe_ink(part: np.ndarray, region: BBox) -> InkMeasure:
     left, top, right, bottom = region
     pixels = int(np.count_nonzero(part))
     if pixels == 0:
         return InkMeasure(0.0, 0, 0, 0.0, 0.0, None)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+    count, _ = cv2.connectedComponents(part, connectivity=8)
     ys, xs = np.nonzero(part)
     bbox = (
         left + int(xs.min()),

@@ -215,6 +215,41 @@ def test_measure_ink_finds_a_signature_stroke() -> None:
     assert measure.span > 0.4
 
 
+def _descender_across_rule(draw: ImageDraw.ImageDraw) -> None:
+    """Draw a fill line at y=100 with a "g" written on it whose loop hangs
+    40 pixels below, at the slant a hand gives it."""
+    draw.line([(20, 100), (500, 100)], fill=0, width=3)
+    draw.ellipse((100, 70, 124, 96), outline=0, width=3)
+    draw.line([(122, 82), (126, 100), (118, 140), (96, 128)], fill=0, width=3)
+
+
+def test_measure_ink_leaves_out_a_tail_from_the_line_above() -> None:
+    image, draw = _canvas()
+    _descender_across_rule(draw)
+    ink = ink_map(image)
+    region = (10, 100, 520, 203)
+
+    seen = measure_ink(ink, region, rule_length=100)
+    measure = measure_ink(ink, region, rule_length=100, above=50)
+
+    assert seen.pixels > 50, (
+        "the tail must reach into the region for the test to mean anything"
+    )
+    assert measure.pixels == 0
+
+
+def test_measure_ink_keeps_own_writing_below_a_tail() -> None:
+    image, draw = _canvas()
+    _descender_across_rule(draw)
+    draw.line([(200, 104), (210, 180), (260, 150)], fill=0, width=3)
+    measure = measure_ink(
+        ink_map(image), (10, 100, 520, 203), rule_length=100, above=50
+    )
+    assert measure.bbox is not None
+    assert measure.bbox[0] >= 195
+    assert measure.pixels > 100
+
+
 def test_measure_ink_drops_speckle() -> None:
     image, _ = _canvas()
     pixels = np.asarray(image).copy()
