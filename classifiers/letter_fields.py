@@ -45,18 +45,25 @@ SAME_NAME_RATIO = 70
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 # A capitalized word, or an initial. A leading "l" stands for OCR's reading
-# of a capital "I" ("lan" for "Ian"); ``repair_ocr_name`` restores it.
-_NAME_WORD = rf"(?:[{_UPPER}]\.|(?:[{_UPPER}]|l(?=[a-z]))[^\W\d_]*(?:['’\-][^\W\d_]+)*)"
+# of a capital "I" ("lan" for "Ian"), and a comma after an initial that a
+# name word follows for its period ("Susan A, Nguyen"); ``repair_ocr_name``
+# restores both.
+_NAME_WORD = (
+    rf"(?:[{_UPPER}]\.|[{_UPPER}],(?=[ \t]+[{_UPPER}])"
+    rf"|(?:[{_UPPER}]|l(?=[a-z]))[^\W\d_]*(?:['’\-][^\W\d_]+)*)"
+)
 _PARTICLE = r"(?:de|del|la|las|los|y|van|von|da|di|du|le)"
 NAME = rf"({_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME_WORD}){{1,4}})"
 """Two to five capitalized words on one line, with lowercase particles between."""
+LABELED_NAME = NAME.replace(_NAME_WORD, _NAME_WORD + ",?", 1)
+"""A name after a label may also be written "Nguyen, Susan"."""
 
 # Labels match in any case; the name after them must be capitalized, so
 # "Re: our client Ana Ruiz" does not yield "our client".
 PATIENT_LABEL = re.compile(
     r"(?i:patient(?:'s)?\s+name|name\s+of\s+patient|patient|pt\.?\s+name|re|regarding|"
     r"nombre\s+del\s+paciente|paciente|asunto)\s*[:\-]\s*"
-    r"(?:(?i:our|my)\s+(?i:client|patient)\s*[:,]?\s+)?" + NAME,
+    r"(?:(?i:our|my)\s+(?i:client|patient)\s*[:,]?\s+)?" + LABELED_NAME,
 )
 PATIENT_SENTENCE = re.compile(
     r"(?i:(?:my|our|the\s+above|this|mutual|your)\s+patient|patient\s+named|"
@@ -330,7 +337,7 @@ def _find_patient(text: str, index: int) -> _Hit | None:
         for match in pattern.finditer(text):
             raw = _trim_name(match.group(1))
             name = clean_name(repair_ocr_name(raw))
-            if name is None or _is_stop_phrase(name):
+            if name is None or len(name.split()) < 2 or _is_stop_phrase(name):
                 continue
             score = confidence * (0.5 + 0.5 * name_plausibility(name))
             start = match.start(1)

@@ -106,9 +106,15 @@ def repair_ocr_name(text: str) -> str:
     "Lovland", "Fernande7" to "Fernandez"). A name word never starts with
     a lowercase "l" followed by more lowercase letters, except the
     particles "la", "las", "le" and "los", so that "l" was a capital "I"
-    ("lan" to "Ian").
+    ("lan" to "Ian"). An initial between two name words ends with a
+    period, so a comma there was a misread period ("Susan A, Nguyen").
     """
     words = [_repair_symbols(word) for word in text.split(" ")]
+    for index in range(1, len(words) - 1):
+        initial = words[index]
+        is_initial = len(initial) == 2 and initial[0].isupper()
+        if is_initial and initial[1] == "," and not words[index - 1].endswith(","):
+            words[index] = initial[0] + "."
     fixed = [
         "I" + word[1:]
         if len(word) > 1

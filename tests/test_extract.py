@@ -553,6 +553,8 @@ def test_visual_rows_join_label_and_value() -> None:
         ("lan Byrne", "Ian Byrne"),
         ("Ana de la Cruz", "Ana de la Cruz"),
         ("Iris", "Iris"),
+        ("Susan A, Nguyen", "Susan A. Nguyen"),
+        ("Nguyen, A, Susan", "Nguyen, A, Susan"),
     ],
 )
 def test_repair_ocr_name(raw: str, expected: str) -> None:
@@ -612,6 +614,25 @@ def test_request_letter_ignores_inside_address() -> None:
     lines += INSURER_LETTER[2:5]
     fields = extract_letter_fields(_letter_document(lines))
     assert "patient_name" not in fields
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Patient: Susan A, Nguyen", "Susan A. Nguyen"),
+        ("Patient: Nguyen, Susan", "Nguyen, Susan"),
+        ("RE: NGUYEN, SUSAN A", "NGUYEN, SUSAN A"),
+    ],
+)
+def test_letter_name_with_a_comma(written: str, expected: str) -> None:
+    lines = ["Dear colleague,", written, "DOB: 03/13/1977"]
+    fields = extract_letter_fields(_letter_document(lines))
+    assert fields["patient_name"].value == expected
+
+
+def test_letter_label_with_one_word_is_no_name() -> None:
+    lines = ["Dear colleague,", "Patient: Nguyen, DOB 03/13/1977"]
+    assert "patient_name" not in extract_letter_fields(_letter_document(lines))
 
 
 def test_letter_birth_label_with_stray_comma() -> None:
