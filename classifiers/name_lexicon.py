@@ -59,6 +59,11 @@ only as a surname. "Crace" and "Sames" are misreads, but "Luc" is right."""
 MIN_MARGIN = 1.5
 """Minimum lead, in log likelihood, of the chosen name over the next best
 known name, so that a near tie between two names keeps the reading."""
+MAX_SPLIT_COST = 4.0
+"""Maximum fall of the line's log likelihood when a space is put into a
+word to make two listed names. Measured on seed 163: the one right split
+("EVEASHWORTH") cost 2.7; the seven wrong ones that the lists allowed
+("Thistle wood", "Achter berg", "Sor ear") cost 6.2 to 21."""
 CANDIDATE_LIMIT = 40
 
 _LETTERS = re.compile(r"^[^\W\d_]+$")
@@ -115,6 +120,8 @@ def repair_name_line(line: ReadLine) -> str:
         return text
 
     tokens = text.split(" ")
+    tokens, score = _join_pieces(line, tokens, score)
+    tokens, score = _split_run_together(line, tokens, score)
     given_index = _given_name_index(tokens)
     for index, token in enumerate(tokens):
         # Right to left, so that a repair of another length leaves the
@@ -128,6 +135,120 @@ def repair_name_line(line: ReadLine) -> str:
             tokens[index] = tokens[index][:start] + name + tokens[index][end:]
             log.debug("name word repaired from the name lists (%d letters)", len(name))
     return " ".join(tokens)
+
+
+def _join_pieces(
+    line: ReadLine, tokens: list[str], score: float
+) -> tuple[list[str], float]:
+    """Join the words RapidOCR cut in two: "Mar garet", "Domin gee", "Ve ga".
+
+    A name word does not start with a small letter unless it is a
+    particle ("de", "van"), so such a word is the rest of the word before
+    it. It stays apart when it is a listed name itself ("Maria garcia",
+    "Jo ann"), or when the image shows a clear gap there: joining must
+    cost the line no more than ``MAX_COST``.
+    """
+    lists = census_names()
+    index = 1
+    while index < len(tokens):
+        before, piece = tokens[index - 1], tokens[index]
+        key = fold_text(piece).upper()
+        is_piece = (
+            _LETTERS.match(before) is not None
+            and _LETTERS.match(piece) is not None
+            and before[0].isupper()
+            and piece[0].islower()
+            and key.lower() not in PARTICLES
+            and key not in lists.given
+            and not (key in lists.surnames and len(key) >= MIN_NAME_LETTERS)
+        )
+        if is_piece:
+            trial = [*tokens[: index - 1], before + piece, *tokens[index + 1 :]]
+            trial_score = line.log_likelihood(" ".join(trial))
+            if trial_score is not None and score - trial_score <= MAX_COST:
+                log.debug("name word joined from two pieces")
+                tokens, score = trial, trial_score
+                continue
+        index += 1
+    return tokens, score
+
+
+def _split_run_together(
+    line: ReadLine, tokens: list[str], score: float
+) -> tuple[list[str], float]:
+    """Split a word that is two listed names written without a gap: "EVEASHWORTH".
+
+    Only a word missing from the lists is split, before a capital letter,
+    into two listed names of at least ``MIN_LETTERS`` letters each, and
+    only where the image allows a space (``MAX_SPLIT_COST``) and no other
+    cut comes close.
+    """
+    lists = census_names()
+    out: list[str] = []
+    for index, token in enumerate(tokens):
+        initial = _split_initial(line, out, token, tokens[index + 1 :], score)
+        if initial is not None:
+            out += initial[0]
+            score = initial[1]
+            continue
+        key = fold_text(token).upper()
+        if (
+            _LETTERS.match(token) is None
+            or len(key) < 2 * MIN_LETTERS
+            or key in lists.every
+        ):
+            out.append(token)
+            continue
+        trials = []
+        for cut in range(MIN_LETTERS, len(token) - MIN_LETTERS + 1):
+            # A name starts with a capital, so a word in small letters is
+            # not two names ("Domingee" is not "Domin gee").
+            if not token[cut].isupper():
+                continue
+            if key[:cut] in lists.every and key[cut:] in lists.every:
+                trial = [*out, token[:cut], token[cut:], *tokens[index + 1 :]]
+                trial_score = line.log_likelihood(" ".join(trial))
+                if trial_score is not None:
+                    trials.append((trial_score, cut))
+        trials.sort(reverse=True)
+        if trials:
+            best_score, cut = trials[0]
+            runner_up = trials[1][0] if len(trials) > 1 else -float("inf")
+            if (
+                score - best_score <= MAX_SPLIT_COST
+                and best_score - runner_up >= MIN_MARGIN
+            ):
+                log.debug("name word split in two listed names")
+                out += [token[:cut], token[cut:]]
+                score = best_score
+                continue
+        out.append(token)
+    return out, score
+
+
+def _split_initial(
+    line: ReadLine, before: list[str], token: str, after: list[str], score: float
+) -> tuple[list[str], float] | None:
+    """Split a name and the initial written right after it: "NANCYC." to "NANCY C.".
+
+    The word must end in a capital and a period, the letters before them
+    must be a listed given name while the whole word is not, and the image
+    must allow a space there (``MAX_SPLIT_COST``).
+    """
+    match = re.fullmatch(r"([^\W\d_]{2,})([A-Z])\.", token)
+    if match is None:
+        return None
+    lists = census_names()
+    name, letter = match.groups()
+    key = fold_text(name).upper()
+    if key not in lists.given or fold_text(name + letter).upper() in lists.every:
+        return None
+    parts = [name, letter + "."]
+    trial_score = line.log_likelihood(" ".join([*before, *parts, *after]))
+    if trial_score is None or score - trial_score > MAX_SPLIT_COST:
+        return None
+    log.debug("initial split from the name before it")
+    return parts, trial_score
 
 
 def _best_name(

@@ -22,7 +22,8 @@ def fake_line(steps: list[dict[str, float]]) -> ReadLine:
     """Build a line whose recognizer output is ``steps``, one dict per letter.
 
     Each letter step is followed by a step that is nearly all blank, like a
-    recognizer's output between two letters.
+    recognizer's output between two letters. A step whose letters share
+    less than half is read as blank, and only offers its letters.
     """
     rows = []
     for step in steps:
@@ -35,7 +36,11 @@ def fake_line(steps: list[dict[str, float]]) -> ReadLine:
         blank[0] = 1.0
         rows.append(blank / blank.sum())
     probabilities = np.array(rows)
-    reading = "".join(max(step, key=lambda char: step[char]) for step in steps)
+    reading = "".join(
+        max(step, key=lambda char: step[char])
+        for step in steps
+        if sum(step.values()) >= 0.5
+    )
     return ReadLine(Word(reading, 90.0, (0, 0, 10, 10)), probabilities, ALPHABET)
 
 
@@ -112,3 +117,47 @@ def test_styled_like_keeps_case_and_accents(
     name: str, reading: str, expected: str
 ) -> None:
     assert styled_like(name, reading) == expected
+
+
+def gap(share: float) -> dict[str, float]:
+    """A step between two words: a space with ``share``, else blank."""
+    return {" ": share}
+
+
+def test_repair_joins_a_word_cut_in_two() -> None:
+    steps = clear("Mar") + [gap(0.7)] + clear("garet Lopez")
+    line = fake_line(steps)
+    assert line.word.text == "Mar garet Lopez"
+    assert repair_name_line(line) == "Margaret Lopez"
+
+
+def test_repair_keeps_a_clear_gap() -> None:
+    steps = clear("Mar") + [gap(0.9999)] + clear("garet Lopez")
+    assert repair_name_line(fake_line(steps)) == "Mar garet Lopez"
+
+
+@pytest.mark.parametrize("text", ["Maria garcia", "Ana de la Cruz", "Jo ann Lopez"])
+def test_repair_keeps_names_and_particles_apart(text: str) -> None:
+    first, rest = text.split(" ", 1)
+    steps = clear(first) + [gap(0.7)] + clear(rest)
+    assert repair_name_line(fake_line(steps)) == text
+
+
+def test_repair_splits_two_names_written_together() -> None:
+    steps = clear("EVE") + [gap(0.3)] + clear("ASHWORTH")
+    line = fake_line(steps)
+    assert line.word.text == "EVEASHWORTH"
+    assert repair_name_line(line) == "EVE ASHWORTH"
+
+
+def test_repair_splits_no_word_in_small_letters() -> None:
+    # DOMIN and GEE are both listed surnames.
+    steps = clear("Lucia Domin") + [gap(0.3)] + clear("gee")
+    assert repair_name_line(fake_line(steps)) == "Lucia Domingee"
+
+
+def test_repair_splits_an_initial_from_the_name() -> None:
+    steps = clear("NANCY") + [gap(0.3)] + clear("C. ABERNATHY")
+    line = fake_line(steps)
+    assert line.word.text == "NANCYC. ABERNATHY"
+    assert repair_name_line(line) == "NANCY C. ABERNATHY"
