@@ -129,7 +129,11 @@ def remove_specks(ink: np.ndarray, min_area: int) -> np.ndarray:
 
 
 def remove_rules(
-    ink: np.ndarray, min_length: int, thickness: int = 1, tilt: int = RULE_TILT
+    ink: np.ndarray,
+    min_length: int,
+    thickness: int = 1,
+    tilt: int = RULE_TILT,
+    min_height: int | None = None,
 ) -> np.ndarray:
     """Erase horizontal and vertical straight lines of ``min_length`` or more.
 
@@ -138,26 +142,32 @@ def remove_rules(
         min_length: Shortest run, in pixels, that counts as a printed rule.
         thickness: Extra pixels erased around each rule, for antialiasing.
         tilt: Pixels a rule may drift across its width (see ``find_rules``).
+        min_height: Shortest vertical run that counts, when it differs
+            from ``min_length``.
     """
     if ink.size == 0 or min_length < 2:
         return ink
-    rules = find_rules(ink, min_length, tilt)
+    rules = find_rules(ink, min_length, tilt, min_height)
     if thickness > 0:
         kernel = np.ones((2 * thickness + 1, 2 * thickness + 1), np.uint8)
         rules = cv2.dilate(rules, kernel)
     return cv2.bitwise_and(ink, cv2.bitwise_not(rules))
 
 
-def find_rules(ink: np.ndarray, min_length: int, tilt: int = 0) -> np.ndarray:
+def find_rules(
+    ink: np.ndarray, min_length: int, tilt: int = 0, min_height: int | None = None
+) -> np.ndarray:
     """Return an ink map of only the straight horizontal and vertical runs.
 
-    With ``tilt`` > 0 the ink is first thickened by ``tilt`` pixels across
-    each direction, so a rule that steps by a pixel every so often (a page
-    skewed by a degree or two) still forms one long run; only pixels that
-    were ink to begin with are returned.
+    Horizontal runs must be ``min_length`` long, vertical ones
+    ``min_height`` (``min_length`` when not given). With ``tilt`` > 0 the
+    ink is first thickened by ``tilt`` pixels across each direction, so a
+    rule that steps by a pixel every so often (a page skewed by a degree
+    or two) still forms one long run; only pixels that were ink to begin
+    with are returned.
     """
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1))
-    vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_length))
+    vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_height or min_length))
     # Bridge the small gaps of a fax's broken lines before measuring runs.
     source_h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8))
     source_v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8))
@@ -197,8 +207,10 @@ def find_horizontal_lines(ink: np.ndarray, region: BBox, min_length: int) -> lis
 
 
 def _join_line_pieces(lines: np.ndarray) -> np.ndarray:
-    """Close the small gaps between the steps of a slightly tilted rule."""
-    return cv2.morphologyEx(lines, cv2.MORPH_CLOSE, np.ones((3, 9), np.uint8))
+    """Close the small gaps in a rule: the steps of a slightly tilted one, and
+    the white columns a fax's dead sensor elements leave through every
+    line (up to about 14 pixels wide)."""
+    return cv2.morphologyEx(lines, cv2.MORPH_CLOSE, np.ones((3, 15), np.uint8))
 
 
 def find_checkboxes(
@@ -427,10 +439,26 @@ def _surrounding_sides(
         (left - side // 3, top - along, right + side // 3, top - gap),
         (left - side // 3, bottom + gap, right + side // 3, bottom + along),
     )
+    # Printed lines are erased over a window wider than the bands, so that
+    # a line crossing a band is seen whole and long; the arc of a circle,
+    # though nearly straight in places, is not that long.
+    window = clip_box(
+        (left - 2 * side, top - 2 * side, right + 2 * side, bottom + 2 * side),
+        ink.shape,
+    )
+    cleaned = np.zeros_like(ink)
+    wl, wt, wr, wb = window
+    cleaned[wt:wb, wl:wr] = remove_rules(crop(ink, window), 2 * side, tilt=0)
+    # Other printed boxes nearby, listed as neighbours or not, are print too.
+    for other in find_checkboxes(ink, window, round(side * 0.7), round(side * 1.4)):
+        if not _same_box(other, box):
+            ol, ot, orr, ob = clip_box(
+                (other[0] - 2, other[1] - 2, other[2] + 2, other[3] + 2), ink.shape
+            )
+            cleaned[ot:ob, ol:orr] = 0
     count = 0
     for band in bands:
-        part = remove_rules(crop(ink, band), max(4, round(side * 0.8)), tilt=0)
-        part = remove_specks(part, min_speck)
+        part = remove_specks(crop(cleaned, band), min_speck)
         if np.count_nonzero(part) >= max(3, round(side * 0.3)):
             count += 1
     return count

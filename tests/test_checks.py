@@ -183,6 +183,25 @@ def test_label_text_beside_box_is_not_a_mark() -> None:
     assert judge_box(mark)[0] is False
 
 
+def test_circle_with_straight_sides_is_a_mark() -> None:
+    # Drawn quickly, a circle is nearly a rounded rectangle: its sides are
+    # straight for longer than the box's side, though far shorter than a
+    # printed rule.
+    image, draw, (above, box, below) = _checklist()
+    draw.rounded_rectangle((28, 56, 84, 104), radius=8, outline=0, width=3)
+    mark = measure_box(ink_map(image), box, neighbours=[above, box, below])
+    assert mark.surround >= 3
+    assert judge_box(mark)[0] is True
+
+
+def test_printed_rule_beside_box_is_not_a_mark() -> None:
+    image, draw, (above, box, below) = _checklist()
+    draw.line([(20, 5), (20, 190)], fill=0, width=2)
+    draw.line([(5, 58), (290, 58)], fill=0, width=2)
+    mark = measure_box(ink_map(image), box, neighbours=[above, box, below])
+    assert mark.surround == 0
+
+
 def test_measure_box_ignores_its_thick_border() -> None:
     image, draw = _canvas()
     draw.rectangle((20, 20, 50, 50), outline=0, width=4)
