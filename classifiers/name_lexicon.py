@@ -10,12 +10,16 @@ given names and 88,799 surnames, public data that the PyPI package
 For each word of a reading that is not a known name, the known names
 within two edits are tried in its place. Each try is scored by how well
 the recognizer's own character probabilities explain it: the CTC
-likelihood of the whole line (``ReadLine.log_likelihood``). A name
-replaces the word only when the image supports it almost as well as the
-reading and clearly better than every other name. A word read right but
-missing from the lists (Thistlewood, Oyelaran) stays as read: every
-other spelling of a clearly written word costs the line far more than
-``MAX_COST``.
+likelihood of the whole line (``ReadLine.log_likelihood``), plus how
+common the name is (its census rank). A name replaces the word only when
+the image supports it almost as well as the reading, and image and
+frequency together favour it clearly over every other name. A word read
+right but missing from the lists (Thistlewood, Oyelaran) stays as read:
+every other spelling of a clearly written word costs the line far more
+than ``MAX_COST``.
+
+Words cut in two or run together by RapidOCR are joined or split first
+(``_join_pieces``, ``_split_run_together``).
 
 The repaired value keeps the reading's case and accents where its letters
 agree with the name.
@@ -24,6 +28,7 @@ agree with the name.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -57,8 +62,9 @@ MAX_COST_KNOWN = 1.0
 """The same limit for a given name read as a word that the lists contain
 only as a surname. "Crace" and "Sames" are misreads, but "Luc" is right."""
 MIN_MARGIN = 1.5
-"""Minimum lead, in log likelihood, of the chosen name over the next best
-known name, so that a near tie between two names keeps the reading."""
+"""Minimum lead of the chosen name over the next best known name, in log
+likelihood plus log prior (``NameLists.log_prior``), so that a near tie
+between two names keeps the reading."""
 MAX_SPLIT_COST = 4.0
 """Maximum fall of the line's log likelihood when a space is put into a
 word to make two listed names. Measured on seed 163: the one right split
@@ -71,31 +77,55 @@ _LETTERS = re.compile(r"^[^\W\d_]+$")
 
 @dataclass(frozen=True)
 class NameLists:
-    """Known given names and surnames, folded to capitals without accents."""
+    """Known given names and surnames, folded to capitals without accents,
+    each with its rank in the census (1 for the most common)."""
 
-    given: frozenset[str]
-    surnames: frozenset[str]
+    given_ranks: dict[str, int]
+    surname_ranks: dict[str, int]
+
+    @cached_property
+    def given(self) -> frozenset[str]:
+        return frozenset(self.given_ranks)
+
+    @cached_property
+    def surnames(self) -> frozenset[str]:
+        return frozenset(self.surname_ranks)
 
     @cached_property
     def every(self) -> frozenset[str]:
         """Both lists in one set, built once (about 94,000 names)."""
         return self.given | self.surnames
 
+    def log_prior(self, name: str, is_given_name: bool) -> float:
+        """Return the log of how common ``name`` is in its place, by rank.
+
+        Name frequencies fall about as 1/rank (Zipf's law), so -log(rank)
+        stands for the log share up to a constant. The census rounds shares
+        to 0.001%, which leaves most names at zero, but ranks them all.
+        """
+        ranks = (self.given_ranks, self.surname_ranks)
+        if not is_given_name:
+            ranks = ranks[::-1]
+        rank = ranks[0].get(name) or ranks[1].get(name) or len(self.surname_ranks)
+        return -math.log(rank)
+
 
 @cache
 def census_names() -> NameLists:
     """Load the census lists from the ``names`` package (about 0.2 s, once)."""
     folder = resources.files("names")
-    given = _read_list(folder, "dist.male.first") | _read_list(
-        folder, "dist.female.first"
-    )
-    return NameLists(frozenset(given), frozenset(_read_list(folder, "dist.all.last")))
+    male = _read_list(folder, "dist.male.first")
+    female = _read_list(folder, "dist.female.first")
+    given = {name: min(male.get(name, rank), rank) for name, rank in female.items()}
+    given = {**male, **given}
+    return NameLists(given, _read_list(folder, "dist.all.last"))
 
 
-def _read_list(folder: resources.abc.Traversable, name: str) -> set[str]:
+def _read_list(folder: resources.abc.Traversable, name: str) -> dict[str, int]:
     # Each line: NAME, share of people in %, cumulative share, rank.
     text = folder.joinpath(name).read_text(encoding="ascii")
-    return {line.split()[0] for line in text.splitlines() if line.strip()}
+    rows = (line.split() for line in text.splitlines() if line.strip())
+    return {row[0]: int(row[3]) for row in rows}
 
 
 @cache
@@ -284,14 +314,18 @@ def _best_name(
         trial[index] = trial[index][:start] + spelled + trial[index][end:]
         trial_score = line.log_likelihood(" ".join(trial))
         if trial_score is not None:
-            scored.append((trial_score, spelled))
+            belief = trial_score + lists.log_prior(name, is_given_name)
+            scored.append((belief, trial_score, spelled))
     if not scored:
         return None
 
+    # Names are ranked by how well the image explains them times how common
+    # they are ("Elizabeth" over "Elizbeth"); the image alone must still
+    # explain the chosen one nearly as well as the reading.
     scored.sort(reverse=True)
-    best_score, best = scored[0]
+    best_belief, best_score, best = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else -float("inf")
-    if score - best_score > max_cost or best_score - runner_up < MIN_MARGIN:
+    if score - best_score > max_cost or best_belief - runner_up < MIN_MARGIN:
         return None
     return best, best_score
 
