@@ -20,6 +20,7 @@ and ``representative_authority``; the third-party form also gets
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 FORM_TYPES = ("release_images", "third_party_release")
 
+GUESSED_AREA_CONFIDENCE = 0.6
+"""Highest confidence of a check read from an area placed by its label
+alone, with no fill line found: below what ``intake.decide`` acts on."""
 BOX_TICKED_FILL = 0.07
 """Interior ink share at and above which a box counts as marked."""
 BOX_EMPTY_FILL = 0.02
@@ -136,9 +140,16 @@ def check_signed(page: Page, regions: FormRegions) -> Check:
         )
     ignore = [word.bbox for word in typed] + [word.bbox for word in region.label_words]
     measure = _measure_area(page, area, ignore, region.polygon)
-    return _judge_signature(
+    check = _judge_signature(
         page, area, measure, bool(typed), _plausible_area(page, region)
     )
+    if region.source == "label" and region.rule is None:
+        # An area guessed from the label alone, with no signing line found,
+        # may hold other writing (the date beside it) or miss the signature.
+        check = replace(
+            check, confidence=min(check.confidence, GUESSED_AREA_CONFIDENCE)
+        )
+    return check
 
 
 def _plausible_area(page: Page, region: FieldRegion) -> bool:
@@ -556,7 +567,7 @@ def _fill_state(
     )
     # An area guessed from a label alone, with no fill line, may be off, so
     # its result is reported below the confidence the decision acts on.
-    confidence = 0.9 if region.rule is not None else 0.6
+    confidence = 0.9 if region.rule is not None else GUESSED_AREA_CONFIDENCE
     letter = max(regions.label_height, 8.0) ** 2 * 0.25
     if measure.pixels >= 2.5 * letter:
         return True, confidence

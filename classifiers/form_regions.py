@@ -26,6 +26,7 @@ from and ``checks`` measures marks in.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -382,7 +383,7 @@ def _layout_field(fit: LayoutFit, element: Element, role: str) -> FieldRegion:
     box = element.input_box or element.box
     input_box = fit.to_page(box)
     label = fit.to_page(element.label_box) if element.label_box else None
-    left, top, right, bottom = input_box
+    left, _, right, bottom = input_box
     rule = (left, bottom - 2, right, bottom + 2)
     # Writing rises above a short fill area: a third of a line for fields,
     # a quarter of the box for a signature, whose strokes are taller.
@@ -453,6 +454,11 @@ def _locate_from_labels(regions: FormRegions) -> None:
     candidates: dict[str, list[list[Word]]] = {}
     for match in _label_finder(page.language).find(text.text):
         words = text.words_in_span(match.start, match.end)
+        if match.label == "signature" and _names_another_signer(
+            text.text, match.start, match.end
+        ):
+            regions.printed_labels.extend(words)
+            continue
         if words:
             candidates.setdefault(match.label, []).append(words)
             regions.printed_labels.extend(words)
@@ -464,6 +470,26 @@ def _locate_from_labels(regions: FormRegions) -> None:
             regions.fields[role] = found
     _locate_dependent_fields(regions, candidates)
     _locate_label_checkboxes(regions, text)
+
+
+OTHER_SIGNERS = re.compile(
+    r"\b(?:pick(?:ing|ed)?\s+up|pickup|witness|staff|employee|interpreter|"
+    r"translator|physician|recoge|recogi[oó]|testigo|int[eé]rprete)\b",
+    re.IGNORECASE,
+)
+"""Words around "Signature" that name someone other than the patient or
+their representative: the pickup record, a witness, the staff member."""
+
+
+def _names_another_signer(text: str, start: int, end: int) -> bool:
+    """Return True when the words around a signature label, on its line,
+    name another signer ("Signature of person picking up", "Staff
+    signature")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    before = text[max(line_start, start - 25) : start]
+    after = text[end : line_end if line_end >= 0 else len(text)][:40]
+    return OTHER_SIGNERS.search(before + " " + after) is not None
 
 
 def _first_region(
@@ -643,7 +669,7 @@ def _area_above_rule(
 def _clip_to_printed_line_above(regions: FormRegions, rule: BBox, top: int) -> int:
     """Move ``top`` below the nearest line of printed text above the rule."""
     for line in reversed(_printed_lines(regions.page)):
-        left, line_top, right, bottom = line.bbox
+        left, _, right, bottom = line.bbox
         if bottom >= rule[1] or bottom < top:
             continue
         if right < rule[0] or left > rule[2]:

@@ -477,3 +477,50 @@ def test_fill_line_is_not_a_letter_stroke() -> None:
     rule = _rule_below(ink_map(image), label, 18.0, 900, 60)
     assert rule is not None
     assert rule[2] - rule[0] > 500
+
+
+@pytest.mark.parametrize(
+    ("line", "other"),
+    [
+        ("Signature of person picking up", True),
+        ("Signature of witness", True),
+        ("Staff signature", True),
+        ("Patient or representative signature", False),
+        ("Firma de quien recoge", True),
+        ("Signature of patient or legal representative", False),
+    ],
+)
+def test_signature_label_naming_another_signer(line: str, other: bool) -> None:
+    from classifiers.form_regions import _names_another_signer
+
+    start = line.lower().find("signature")
+    start = line.lower().find("firma") if start < 0 else start
+    end = start + len("signature" if "ignature" in line else "firma")
+    assert (
+        _names_another_signer("Name\n" + line + "\nDate", start + 5, end + 5) is other
+    )
+
+
+def test_signature_area_from_label_alone_goes_to_review() -> None:
+    from classifiers import checks as checks_module
+    from classifiers.form_regions import FieldRegion, FormRegions
+
+    image, draw = _canvas()
+    points = [(150 + i * 3, 60 + 15 * math.sin(i / 3)) for i in range(90)]
+    draw.line(points, fill=0, width=3)
+    page = Page(Path("x.pdf"), 1, image, 200, [])
+    label = (10, 50, 130, 75)
+    guessed = FieldRegion("signature", (135, 30, 590, 90), None, label, "label")
+    regions = FormRegions(page, None, fields={"signature": guessed}, label_height=20)
+
+    check = checks_module.check_signed(page, regions)
+
+    assert check.passed is True
+    assert check.confidence < 0.8
+
+
+def test_personal_representative_is_the_patients_side() -> None:
+    from classifiers.form_regions import _names_another_signer
+
+    line = "Name\nSignature of patient or personal representative\nDate"
+    assert not _names_another_signer(line, 5, 14)
