@@ -822,46 +822,28 @@ def _extend_down(regions: FormRegions, rule: BBox, min_length: int) -> BBox:
     """Grow a field's area over its further fill lines right below the first.
 
     A continuation line ends where the first one ends and has no printed
-    label before it on its row. The line of the next field has one. Both
-    ends are measured across the whole page width: the first line may
-    have been found in a window that cut it short, and a shaded band under
-    the next section title, cut at the same window, would seem to end
-    where the line does.
+    label before it on its row. The line of the next field has one.
     """
     ink = page_ink(regions.page)
     height = regions.label_height
-    width = regions.page.image.width
     current = rule
-    end = _line_end(ink, rule, width, min_length)
     for _ in range(3):
         search = (
             current[0] - int(12 * height),
             current[3] + 2,
-            width,
+            current[2] + 4,
             int(current[3] + 3 * height),
         )
         below = [
             r
             for r in find_horizontal_lines(ink, search, min_length)
-            if r[0] < current[2]
-            and abs(r[2] - end) <= height
+            if abs(r[2] - current[2]) <= height
             and not _label_before(regions.page, r, height)
         ]
         if not below:
             break
         current = min(below, key=lambda r: r[1])
     return (rule[0], rule[1], rule[2], current[3])
-
-
-def _line_end(ink: np.ndarray, rule: BBox, width: int, min_length: int) -> int:
-    """Return where a horizontal line really ends, searching to the page edge."""
-    row = (rule[0] - 2, rule[1] - 2, width, rule[3] + 2)
-    ends = [
-        line[2]
-        for line in find_horizontal_lines(ink, row, min_length)
-        if line[0] <= rule[2] and line[2] >= rule[2] - 4
-    ]
-    return max(ends, default=rule[2])
 
 
 def _label_before(page: Page, rule: BBox, height: float) -> bool:

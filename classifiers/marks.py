@@ -201,9 +201,39 @@ def find_horizontal_lines(ink: np.ndarray, region: BBox, min_length: int) -> lis
     boxes = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
-        if h <= max(6, w // 8):
+        if h <= max(6, w // 8) and not _is_dotted(part, (x, y, x + w, y + h)):
             boxes.append((left + x, top + y, left + x + w, top + y + h))
     return sorted(boxes, key=lambda box: box[0] - box[2])
+
+
+MIN_SOLID_SHARE = 0.5
+"""Least share of a found line's ink that lies in solid horizontal runs
+(``SOLID_RUN`` pixels or more) for it to be a rule. A printed rule is
+solid, even when tilted; the edge of a shaded band, which a fax or a
+bilevel scan renders as rows of dots, is not."""
+SOLID_RUN = 10
+MIN_RULE_ROW = 0.7
+"""A line whose densest row is this much ink is a rule whatever its runs:
+a fine-mode fax breaks a rule into short dashes that still cover most of
+its row, while the dotted rows of a shaded band cover a third to a half."""
+
+
+def _is_dotted(part: np.ndarray, line: BBox) -> bool:
+    """Return True when a found line is rows of dots rather than a rule.
+
+    The grey band behind a section title comes out of a fax as dotted
+    rows, and closing joins them into what looks like a fill line.
+    """
+    left, top, right, bottom = line
+    rows = part[top:bottom, left:right]
+    pixels = np.count_nonzero(rows)
+    if pixels == 0:
+        return False
+    densest = np.count_nonzero(rows, axis=1).max() / max(1, right - left)
+    if densest >= MIN_RULE_ROW:
+        return False
+    solid = cv2.morphologyEx(rows, cv2.MORPH_OPEN, np.ones((1, SOLID_RUN), np.uint8))
+    return np.count_nonzero(solid) / pixels < MIN_SOLID_SHARE
 
 
 def _join_line_pieces(lines: np.ndarray) -> np.ndarray:

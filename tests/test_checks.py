@@ -289,6 +289,35 @@ def test_find_horizontal_lines_bridges_small_gaps() -> None:
     assert lines[0][2] >= 498
 
 
+def test_find_horizontal_lines_joins_fax_dropout_columns() -> None:
+    image, draw = _canvas()
+    # White columns 12 pixels wide, as a dirty fax sensor leaves them.
+    for start in range(20, 500, 120):
+        draw.line([(start, 200), (start + 108, 200)], fill=0, width=2)
+    lines = find_horizontal_lines(ink_map(image), (0, 150, 600, 240), 100)
+    assert len(lines) == 1
+    assert lines[0][2] - lines[0][0] >= 450
+
+
+def test_find_horizontal_lines_skips_a_dotted_band() -> None:
+    # A grey band as a fax renders it: rows of dots, every other pixel.
+    image, _ = _canvas()
+    pixels = np.asarray(image).copy()
+    for row in range(190, 204):
+        pixels[row, 20 + row % 2 : 500 : 2] = 0
+    lines = find_horizontal_lines(
+        ink_map(Image.fromarray(pixels)), (0, 150, 600, 240), 300
+    )
+    assert lines == []
+
+
+def test_find_horizontal_lines_keeps_a_tilted_rule() -> None:
+    image, draw = _canvas()
+    draw.line([(20, 196), (500, 204)], fill=0, width=2)
+    lines = find_horizontal_lines(ink_map(image), (0, 150, 600, 240), 300)
+    assert len(lines) == 1
+
+
 # Checks on forms rendered from the registered layouts -----------------------
 
 
