@@ -785,7 +785,26 @@ def _rule_below(
         for rule in find_horizontal_lines(ink, search, longest_needed)
         if rule[0] <= label[0] + 2 * height
     ]
+    rules = [rule for rule in rules if not _struck_word(rule, rules, height)]
     return min(rules, key=lambda rule: rule[1]) if rules else None
+
+
+def _struck_word(rule: BBox, rules: list[BBox], height: float) -> bool:
+    """Return True when ``rule`` is more likely a pen line through a word.
+
+    A word struck out on a fill line leaves a straight stroke as long as
+    the word, just above the fill line, which runs the field's width: a
+    line at least twice as long, under it and within two label heights.
+    """
+    length = rule[2] - rule[0]
+    return any(
+        other[1] > rule[1]
+        and other[1] - rule[3] <= 2 * height
+        and other[0] <= rule[0] + height
+        and other[2] >= rule[2] - height
+        and other[2] - other[0] >= 2 * length
+        for other in rules
+    )
 
 
 def _area_below_label(

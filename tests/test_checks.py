@@ -553,3 +553,27 @@ def test_personal_representative_is_the_patients_side() -> None:
 
     line = "Name\nSignature of patient or personal representative\nDate"
     assert not _names_another_signer(line, 5, 14)
+
+
+def test_line_through_struck_word_is_not_the_fill_line() -> None:
+    from classifiers.form_regions import _rule_below
+
+    image, draw = _canvas()
+    label = (20, 150, 120, 168)
+    draw.line([(20, 205), (560, 205)], fill=0, width=2)
+    font = ImageFont.load_default(size=22)
+    draw.text((40, 180), "Summit Hills", fill=0, font=font)
+    draw.line([(36, 192), (166, 192)], fill=0, width=3)
+    rule = _rule_below(ink_map(image), label, 18.0, 600, 60)
+    assert rule is not None
+    assert rule[1] >= 200
+
+
+def test_short_fill_line_alone_is_kept() -> None:
+    from classifiers.form_regions import _rule_below
+
+    image, draw = _canvas()
+    draw.line([(20, 192), (140, 192)], fill=0, width=2)
+    rule = _rule_below(ink_map(image), (20, 150, 120, 168), 18.0, 600, 60)
+    assert rule is not None
+    assert 188 <= rule[1] <= 194
