@@ -35,11 +35,17 @@ SUBSET = (
 )
 
 # The targets the pipeline meets on the full corpus, pinned here in full.
-PINNED = {"doc_type": 0.97, "split": 0.95, "signed": 0.97, "date_of_birth": 0.90}
-# NOTE: the x-ray box (97%) and the patient name (90%) stay under their
-# targets on the full corpus. The subset reads x-ray 10/10, name 27/28
-# and exam date 16/17; the floors allow a miss or two more.
-FLOORS = {"xray_box": 0.85, "patient_name": 0.85, "exam_date": 0.85}
+PINNED = {
+    "doc_type": 0.97,
+    "split": 0.95,
+    "signed": 0.97,
+    "patient_name": 0.90,
+    "date_of_birth": 0.90,
+}
+# NOTE: the x-ray box (97%) stays under its target on the full corpus.
+# The subset reads x-ray 10/10 and exam date 16/17, where one more miss
+# would fall under 90%; the floors allow a miss or two more.
+FLOORS = {"xray_box": 0.85, "exam_date": 0.85}
 
 
 @pytest.fixture(scope="module")
