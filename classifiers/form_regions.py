@@ -793,8 +793,9 @@ def _struck_word(rule: BBox, rules: list[BBox], height: float) -> bool:
     """Return True when ``rule`` is more likely a pen line through a word.
 
     A word struck out on a fill line leaves a straight stroke as long as
-    the word, just above the fill line, which runs the field's width: a
-    line at least twice as long, under it and within two label heights.
+    the word, just above the fill line. The fill line runs the field's
+    width, so it is at least twice as long, under the stroke and within
+    two label heights of it.
     """
     length = rule[2] - rule[0]
     return any(

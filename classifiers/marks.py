@@ -213,9 +213,9 @@ solid, even when tilted; the edge of a shaded band, which a fax or a
 bilevel scan renders as rows of dots, is not."""
 SOLID_RUN = 10
 MIN_RULE_ROW = 0.7
-"""A line whose densest row is this much ink is a rule whatever its runs:
-a fine-mode fax breaks a rule into short dashes that still cover most of
-its row, while the dotted rows of a shaded band cover a third to a half."""
+"""A line whose densest row is this much ink is a rule whatever its runs.
+A fine-mode fax breaks a rule into short dashes that still cover most of
+its row; the dotted rows of a shaded band cover a third to a half."""
 
 
 def _is_dotted(part: np.ndarray, line: BBox) -> bool:
@@ -469,9 +469,9 @@ def _surrounding_sides(
         (left - side // 3, top - along, right + side // 3, top - gap),
         (left - side // 3, bottom + gap, right + side // 3, bottom + along),
     )
-    # Printed lines are erased over a window wider than the bands, so that
-    # a line crossing a band is seen whole and long; the arc of a circle,
-    # though nearly straight in places, is not that long.
+    # Printed lines are erased over a window wider than the bands, where a
+    # line crossing a band is seen at its full length. The arc of a circle
+    # is nearly straight in places, but not for two box sides.
     window = clip_box(
         (left - 2 * side, top - 2 * side, right + 2 * side, bottom + 2 * side),
         ink.shape,

@@ -57,10 +57,10 @@ MAX_COST = 6.0
 """Maximum fall of the line's log likelihood (natural log) when a known
 name replaces a word. Measured on two sample corpora (141 words not in the
 lists): right repairs cost -0.1 to 5.7, most under 3, and changing a word
-that was read right cost 10 or more. On the name lines of seeds 7 and 163
-(generator 1.1) right repairs cost up to 6.0 and the cheapest change of a
-word read right 7.1 ("Haale" to "Hale"), besides "Hagle" at 3.5, which
-the frequency prior now turns down."""
+that was read right cost 10 or more. On the 184 name lines of two later
+corpora, right repairs cost up to 6.0 and the cheapest change of a word
+read right 7.1 ("Haale" to "Hale"), besides "Hagle" at 3.5, which the
+frequency prior turns down."""
 MAX_COST_KNOWN = 1.0
 """The same limit for a given name read as a word that the lists contain
 only as a surname. "Crace" and "Sames" are misreads, but "Luc" is right."""
@@ -70,9 +70,10 @@ likelihood plus log prior (``NameLists.log_prior``), so that a near tie
 between two names keeps the reading."""
 MAX_SPLIT_COST = 4.0
 """Maximum fall of the line's log likelihood when a space is put into a
-word to make two listed names. Measured on seed 163: the one right split
-("EVEASHWORTH") cost 2.7; the seven wrong ones that the lists allowed
-("Thistle wood", "Achter berg", "Sor ear") cost 6.2 to 21."""
+word to make two listed names. Measured on the name lines of one sample
+corpus: the one right split ("EVEASHWORTH") cost 2.7, and the seven wrong
+ones that the lists allowed ("Thistle wood", "Achter berg", "Sor ear")
+cost 6.2 to 21."""
 CANDIDATE_LIMIT = 40
 
 _LETTERS = re.compile(r"^[^\W\d_]+$")
