@@ -555,6 +555,7 @@ def _fill_state(
     labels = [*region.label_words, *regions.printed_labels]
     ignore = [word.bbox for word in labels]
     rule_length = max(20, min((area[2] - area[0]) // 4, _rule_length(page)))
+    height = max(regions.label_height, 8.0)
     measure = measure_ink(
         page_ink(page),
         area,
@@ -563,12 +564,12 @@ def _fill_state(
         min_speck=_speck_size(page),
         polygon=region.polygon,
         # Tails of the writing on the line above hang across the fill line.
-        above=round(2 * max(regions.label_height, 8.0)) if region.rule else 0,
+        above=round(2 * height) if region.rule else 0,
     )
     # An area guessed from a label alone, with no fill line, may be off, so
     # its result is reported below the confidence the decision acts on.
     confidence = 0.9 if region.rule is not None else GUESSED_AREA_CONFIDENCE
-    letter = max(regions.label_height, 8.0) ** 2 * 0.25
+    letter = height**2 * 0.25
     if measure.pixels >= 2.5 * letter:
         return True, confidence
     if measure.pixels <= 0.4 * letter:

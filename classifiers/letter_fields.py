@@ -53,10 +53,18 @@ _NAME_WORD = (
     rf"|(?:[{_UPPER}]|l(?=[a-z]))[^\W\d_]*(?:['’\-][^\W\d_]+)*)"
 )
 _PARTICLE = r"(?:de|del|la|las|los|y|van|von|da|di|du|le)"
-NAME = rf"({_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME_WORD}){{1,4}})"
+
+
+def _name_pattern(after_first: str = "") -> str:
+    """Build the pattern of a name, with ``after_first`` allowed after its first word."""
+    rest = rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME_WORD}){{1,4}}"
+    return rf"({_NAME_WORD}{after_first}{rest})"
+
+
+NAME = _name_pattern()
 """Two to five capitalized words on one line, with lowercase particles between."""
-LABELED_NAME = NAME.replace(_NAME_WORD, _NAME_WORD + ",?", 1)
-"""A name after a label may also be written "Nguyen, Susan"."""
+LABELED_NAME = _name_pattern(after_first=",?")
+"""A name after a label, which may also be written "Nguyen, Susan"."""
 
 # Labels match in any case; the name after them must be capitalized, so
 # "Re: our client Ana Ruiz" does not yield "our client".

@@ -129,11 +129,7 @@ def remove_specks(ink: np.ndarray, min_area: int) -> np.ndarray:
 
 
 def remove_rules(
-    ink: np.ndarray,
-    min_length: int,
-    thickness: int = 1,
-    tilt: int = RULE_TILT,
-    min_height: int | None = None,
+    ink: np.ndarray, min_length: int, thickness: int = 1, tilt: int = RULE_TILT
 ) -> np.ndarray:
     """Erase horizontal and vertical straight lines of ``min_length`` or more.
 
@@ -142,32 +138,26 @@ def remove_rules(
         min_length: Shortest run, in pixels, that counts as a printed rule.
         thickness: Extra pixels erased around each rule, for antialiasing.
         tilt: Pixels a rule may drift across its width (see ``find_rules``).
-        min_height: Shortest vertical run that counts, when it differs
-            from ``min_length``.
     """
     if ink.size == 0 or min_length < 2:
         return ink
-    rules = find_rules(ink, min_length, tilt, min_height)
+    rules = find_rules(ink, min_length, tilt)
     if thickness > 0:
         kernel = np.ones((2 * thickness + 1, 2 * thickness + 1), np.uint8)
         rules = cv2.dilate(rules, kernel)
     return cv2.bitwise_and(ink, cv2.bitwise_not(rules))
 
 
-def find_rules(
-    ink: np.ndarray, min_length: int, tilt: int = 0, min_height: int | None = None
-) -> np.ndarray:
+def find_rules(ink: np.ndarray, min_length: int, tilt: int = 0) -> np.ndarray:
     """Return an ink map of only the straight horizontal and vertical runs.
 
-    Horizontal runs must be ``min_length`` long, vertical ones
-    ``min_height`` (``min_length`` when not given). With ``tilt`` > 0 the
-    ink is first thickened by ``tilt`` pixels across each direction, so a
-    rule that steps by a pixel every so often (a page skewed by a degree
-    or two) still forms one long run; only pixels that were ink to begin
-    with are returned.
+    With ``tilt`` > 0 the ink is first thickened by ``tilt`` pixels across
+    each direction, so a rule that steps by a pixel every so often (a page
+    skewed by a degree or two) still forms one long run; only pixels that
+    were ink to begin with are returned.
     """
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1))
-    vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_height or min_length))
+    vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_length))
     # Bridge the small gaps of a fax's broken lines before measuring runs.
     source_h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8))
     source_v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8))
@@ -402,11 +392,31 @@ def _without_neighbour_marks(
         cleaned[wt:wb, wl:wr][drop] = 0
     for other in neighbours:
         if not _same_box(other, box):
-            ol, ot, orr, ob = clip_box(
-                (other[0] - 2, other[1] - 2, other[2] + 2, other[3] + 2), ink.shape
-            )
-            cleaned[ot:ob, ol:orr] = 0
+            _blank_square(cleaned, other)
     return cleaned
+
+
+def _blank_square(
+    ink: np.ndarray, square: BBox, origin: tuple[int, int] = (0, 0)
+) -> None:
+    """Erase a printed square, two pixels of margin included, in place.
+
+    ``origin`` is the page position of ``ink``'s top-left pixel, for an
+    ink map cropped from the page.
+    """
+    margin = (square[0] - 2, square[1] - 2, square[2] + 2, square[3] + 2)
+    left, top, right, bottom = clip_box(_shifted(margin, origin), ink.shape)
+    ink[top:bottom, left:right] = 0
+
+
+def _shifted(box: BBox, origin: tuple[int, int]) -> BBox:
+    """Return a page box in the coordinates of a crop whose corner is ``origin``."""
+    return (
+        box[0] - origin[0],
+        box[1] - origin[1],
+        box[2] - origin[0],
+        box[3] - origin[1],
+    )
 
 
 def _encloses(stat: np.ndarray, box: BBox, origin: tuple[int, int]) -> bool:
@@ -476,19 +486,15 @@ def _surrounding_sides(
         (left - 2 * side, top - 2 * side, right + 2 * side, bottom + 2 * side),
         ink.shape,
     )
-    cleaned = np.zeros_like(ink)
-    wl, wt, wr, wb = window
-    cleaned[wt:wb, wl:wr] = remove_rules(crop(ink, window), 2 * side, tilt=0)
+    origin = (window[0], window[1])
+    cleaned = remove_rules(crop(ink, window), 2 * side, tilt=0)
     # Other printed boxes nearby, listed as neighbours or not, are print too.
     for other in find_checkboxes(ink, window, round(side * 0.7), round(side * 1.4)):
         if not _same_box(other, box):
-            ol, ot, orr, ob = clip_box(
-                (other[0] - 2, other[1] - 2, other[2] + 2, other[3] + 2), ink.shape
-            )
-            cleaned[ot:ob, ol:orr] = 0
+            _blank_square(cleaned, other, origin)
     count = 0
     for band in bands:
-        part = remove_specks(crop(cleaned, band), min_speck)
+        part = remove_specks(crop(cleaned, _shifted(band, origin)), min_speck)
         if np.count_nonzero(part) >= max(3, round(side * 0.3)):
             count += 1
     return count

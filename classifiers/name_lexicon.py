@@ -77,6 +77,8 @@ cost 6.2 to 21."""
 CANDIDATE_LIMIT = 40
 
 _LETTERS = re.compile(r"^[^\W\d_]+$")
+_NAME_AND_INITIAL = re.compile(r"([^\W\d_]{2,})([A-Z])\.")
+"""A word of letters with a capital and a period stuck to its end: "NANCYC."."""
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,10 @@ class NameLists:
 def census_names() -> NameLists:
     """Load the census lists from the ``names`` package (about 0.2 s, once)."""
     folder = resources.files("names")
-    male = _read_list(folder, "dist.male.first")
-    female = _read_list(folder, "dist.female.first")
-    given = {name: min(male.get(name, rank), rank) for name, rank in female.items()}
-    given = {**male, **given}
+    given = _read_list(folder, "dist.male.first")
+    # A name on both lists keeps its better rank.
+    for name, rank in _read_list(folder, "dist.female.first").items():
+        given[name] = min(rank, given.get(name, rank))
     return NameLists(given, _read_list(folder, "dist.all.last"))
 
 
@@ -269,7 +271,7 @@ def _split_initial(
     must be a listed given name while the whole word is not, and the image
     must allow a space there (``MAX_SPLIT_COST``).
     """
-    match = re.fullmatch(r"([^\W\d_]{2,})([A-Z])\.", token)
+    match = _NAME_AND_INITIAL.fullmatch(token)
     if match is None:
         return None
     lists = census_names()
