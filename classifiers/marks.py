@@ -197,15 +197,17 @@ def find_horizontal_lines(ink: np.ndarray, region: BBox, min_length: int) -> lis
 
 
 MIN_SOLID_SHARE = 0.5
-"""Least share of a found line's ink that lies in solid horizontal runs
-(``SOLID_RUN`` pixels or more) for it to be a rule. A printed rule is
-solid, even when tilted; the edge of a shaded band, which a fax or a
-bilevel scan renders as rows of dots, is not."""
+"""Minimum share of a found line's ink in solid horizontal runs for the
+line to count as a rule. A printed rule is solid, even when tilted. The
+edge of a shaded band, which a fax or a bilevel scan renders as rows of
+dots, is not."""
 SOLID_RUN = 10
+"""Shortest horizontal run of ink, in pixels, that counts as solid."""
 MIN_RULE_ROW = 0.7
-"""A line whose densest row is this much ink is a rule whatever its runs.
-A fine-mode fax breaks a rule into short dashes that still cover most of
-its row; the dotted rows of a shaded band cover a third to a half."""
+"""Ink share of a found line's densest row at which the line is a rule,
+whatever its runs. A fine-mode fax breaks a rule into short dashes that
+still cover most of its row, while the dotted rows of a shaded band
+cover a third to a half."""
 
 
 def _is_dotted(part: np.ndarray, line: BBox) -> bool:
@@ -574,10 +576,10 @@ def _without_strokes_from_above(
     """Crop off the top ``reach`` rows, leaving out strokes that come from there.
 
     Strokes are traced in ``joined``, the ink with the cuts made by rule
-    removal mended; ``part`` (the ink within it) is what is returned. A
-    stroke crossing row ``reach`` belongs to the writing above when it
-    starts at least a quarter of the band above that row: the region's own
-    writing may touch its top edge, but does not reach far past it.
+    removal mended, and removed from ``part``, the ink that is returned.
+    A stroke crossing row ``reach`` belongs to the writing above when it
+    starts at least a quarter of the band above that row. The region's
+    own writing may touch its top edge, but does not reach far past it.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     if count > 1:

@@ -326,8 +326,8 @@ def _best_name(
         return None
 
     # Names are ranked by how well the image explains them times how common
-    # they are ("Elizabeth" over "Elizbeth"); the image alone must still
-    # explain the chosen one nearly as well as the reading.
+    # they are, so "Elizabeth" wins over "Elizbeth". The image alone must
+    # still explain the chosen name nearly as well as the reading.
     scored.sort(reverse=True)
     best_belief, best_score, best = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else -float("inf")

@@ -183,7 +183,7 @@ def test_label_text_beside_box_is_not_a_mark() -> None:
     assert judge_box(mark)[0] is False
 
 
-def test_circle_with_straight_sides_is_a_mark() -> None:
+def test_measure_box_straight_sided_circle() -> None:
     # Drawn quickly, a circle is nearly a rounded rectangle: its sides are
     # straight for longer than the box's side, though far shorter than a
     # printed rule.
@@ -194,7 +194,7 @@ def test_circle_with_straight_sides_is_a_mark() -> None:
     assert judge_box(mark)[0] is True
 
 
-def test_printed_rule_beside_box_is_not_a_mark() -> None:
+def test_measure_box_ignores_printed_rules() -> None:
     image, draw, (above, box, below) = _checklist()
     draw.line([(20, 5), (20, 190)], fill=0, width=2)
     draw.line([(5, 58), (290, 58)], fill=0, width=2)
@@ -242,7 +242,7 @@ def _descender_across_rule(draw: ImageDraw.ImageDraw) -> None:
     draw.line([(122, 82), (126, 100), (118, 140), (96, 128)], fill=0, width=3)
 
 
-def test_measure_ink_leaves_out_a_tail_from_the_line_above() -> None:
+def test_measure_ink_drops_tail_from_above() -> None:
     image, draw = _canvas()
     _descender_across_rule(draw)
     ink = ink_map(image)
@@ -257,7 +257,7 @@ def test_measure_ink_leaves_out_a_tail_from_the_line_above() -> None:
     assert measure.pixels == 0
 
 
-def test_measure_ink_keeps_own_writing_below_a_tail() -> None:
+def test_measure_ink_keeps_own_writing() -> None:
     image, draw = _canvas()
     _descender_across_rule(draw)
     draw.line([(200, 104), (210, 180), (260, 150)], fill=0, width=3)
@@ -519,7 +519,7 @@ def test_fill_line_is_not_a_letter_stroke() -> None:
         ("Signature of patient or legal representative", False),
     ],
 )
-def test_signature_label_naming_another_signer(line: str, other: bool) -> None:
+def test_names_another_signer(line: str, other: bool) -> None:
     from classifiers.form_regions import _names_another_signer
 
     start = line.lower().find("signature")
@@ -530,7 +530,7 @@ def test_signature_label_naming_another_signer(line: str, other: bool) -> None:
     )
 
 
-def test_signature_area_from_label_alone_goes_to_review() -> None:
+def test_signed_guessed_area_below_decision() -> None:
     from classifiers import checks as checks_module
     from classifiers.form_regions import FieldRegion, FormRegions
 
@@ -548,14 +548,14 @@ def test_signature_area_from_label_alone_goes_to_review() -> None:
     assert check.confidence < 0.8
 
 
-def test_personal_representative_is_the_patients_side() -> None:
+def test_other_signer_not_personal_representative() -> None:
     from classifiers.form_regions import _names_another_signer
 
     line = "Name\nSignature of patient or personal representative\nDate"
     assert not _names_another_signer(line, 5, 14)
 
 
-def test_line_through_struck_word_is_not_the_fill_line() -> None:
+def test_rule_below_skips_struck_word() -> None:
     from classifiers.form_regions import _rule_below
 
     image, draw = _canvas()
@@ -569,7 +569,7 @@ def test_line_through_struck_word_is_not_the_fill_line() -> None:
     assert rule[1] >= 200
 
 
-def test_short_fill_line_alone_is_kept() -> None:
+def test_rule_below_keeps_short_line() -> None:
     from classifiers.form_regions import _rule_below
 
     image, draw = _canvas()

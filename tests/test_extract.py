@@ -630,7 +630,7 @@ def test_letter_name_with_a_comma(written: str, expected: str) -> None:
     assert fields["patient_name"].value == expected
 
 
-def test_letter_label_with_one_word_is_no_name() -> None:
+def test_letter_label_one_word_ignored() -> None:
     lines = ["Dear colleague,", "Patient: Nguyen, DOB 03/13/1977"]
     assert "patient_name" not in extract_letter_fields(_letter_document(lines))
 
