@@ -165,13 +165,26 @@ class WatchedInbox:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def wait_for(
-        self, condition: Callable[[], bool], timeout: float, what: str
+        self,
+        condition: Callable[[], bool],
+        timeout: float,
+        what: str,
+        progress: Callable[[], int] | None = None,
     ) -> None:
-        """Poll ``condition`` until it is true, or fail with the log's tail."""
+        """Poll ``condition`` until it is true, or fail with the log's tail.
+
+        With ``progress``, ``timeout`` counts from the last time its value
+        rose, so a slow but working watcher on a loaded machine is waited
+        for, and a stalled one still fails.
+        """
         deadline = time.monotonic() + timeout
+        seen = progress() if progress else 0
         while time.monotonic() < deadline:
             if condition():
                 return
+            if progress is not None and (now := progress()) > seen:
+                seen = now
+                deadline = time.monotonic() + timeout
             if self.process is not None and self.process.poll() is not None:
                 break
             time.sleep(0.2)
@@ -210,10 +223,19 @@ class WatchedInbox:
         return not self.documents_left()
 
     def wait_settled(self, timeout: float = 240) -> Counts:
+        """Wait until every dropped file is finished, failing after
+        ``timeout`` seconds in which no file finished."""
         self.wait_for(
-            lambda: self.settled(self.dropped), timeout, "the queue to settle"
+            lambda: self.settled(self.dropped),
+            timeout,
+            "the queue to settle",
+            progress=self.finished,
         )
         return self.counts()
+
+    def finished(self) -> int:
+        states = self.states()
+        return sum(states.get(s, 0) for s in queue.FINISHED_STATES)
 
     def counts(self) -> Counts:
         states = self.states()
@@ -342,7 +364,7 @@ def test_burst_of_300_files(watched, tmp_path: Path, polling: str) -> None:
     inbox.start()
 
     inbox.drop(pages)
-    counts = inbox.wait_settled(timeout=400)
+    counts = inbox.wait_settled(timeout=120)
     print(counts.line(f"burst-{polling}"))
 
     assert_accounted(counts)
