@@ -378,16 +378,27 @@ def _without_neighbour_marks(
         ol, ot, orr, ob = other
         inset = max(2, round(min(orr - ol, ob - ot) * 0.2))
         foreign |= labels_in((ol + inset, ot + inset, orr - inset, ob - inset))
+
+    # Whether a stroke goes around a box is judged with that box's printed
+    # square cut out. A neighbour's cross touching one box's top and a
+    # circle around the box below touching its bottom are joined through
+    # its border, and together they reach past all four of its sides.
+    def goes_around(label: int, target: BBox) -> bool:
+        if not _encloses(stats[label], target, (wl, wt)):
+            return False
+        pieces = np.where(labels == label, 255, 0).astype(np.uint8)
+        _blank_square(pieces, target, (wl, wt), pad=2)
+        _, _, piece_stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+        return any(_encloses(stat, target, (wl, wt)) for stat in piece_stats[1:])
+
     for other in neighbours:
         # A circle drawn around a neighbour reaches into no interior.
         if not _same_box(other, box):
             foreign |= {
-                label
-                for label in range(1, len(stats))
-                if _encloses(stats[label], other, (wl, wt))
+                label for label in range(1, len(stats)) if goes_around(label, other)
             }
     foreign -= own
-    foreign = {label for label in foreign if not _encloses(stats[label], box, (wl, wt))}
+    foreign = {label for label in foreign if not goes_around(label, box)}
     cleaned = ink.copy()
     if foreign:
         drop = np.isin(labels, sorted(foreign))
@@ -399,14 +410,21 @@ def _without_neighbour_marks(
 
 
 def _blank_square(
-    ink: np.ndarray, square: BBox, origin: tuple[int, int] = (0, 0)
+    ink: np.ndarray,
+    square: BBox,
+    origin: tuple[int, int] = (0, 0),
+    pad: int | None = None,
 ) -> None:
-    """Erase a printed square, two pixels of margin included, in place.
+    """Erase a printed square and a margin around it, in place.
 
-    ``origin`` is the page position of ``ink``'s top-left pixel, for an
-    ink map cropped from the page.
+    The margin is ``pad`` pixels, by default an eighth of the side: it
+    covers a square found a few pixels inside the printed one, as happens
+    where a fax dropped part of its border. ``origin`` is the page position
+    of ``ink``'s top-left pixel, for an ink map cropped from the page.
     """
-    margin = (square[0] - 2, square[1] - 2, square[2] + 2, square[3] + 2)
+    if pad is None:
+        pad = max(2, min(square[2] - square[0], square[3] - square[1]) // 8)
+    margin = (square[0] - pad, square[1] - pad, square[2] + pad, square[3] + pad)
     left, top, right, bottom = clip_box(_shifted(margin, origin), ink.shape)
     ink[top:bottom, left:right] = 0
 

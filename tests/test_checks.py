@@ -154,6 +154,22 @@ def test_circle_around_neighbour_leaves_box_empty() -> None:
     assert judge_box(mark)[0] is False
 
 
+def test_neighbours_marks_joined_through_border_leave_box_empty() -> None:
+    # A cross in the box above whose legs end on the middle box's top
+    # corners, and a circle around the box below that touches its bottom
+    # edge. Joined through the middle box's border, they reach past all
+    # four of its sides, though no one stroke goes around it.
+    image, draw, neighbours = _box_column(40)
+    draw.line([(58, 26), (40, 72)], fill=0, width=3)
+    draw.line([(52, 26), (70, 72)], fill=0, width=3)
+    draw.ellipse((28, 98, 82, 172), outline=0, width=3)
+    ink = ink_map(image)
+
+    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+
+    assert judge_box(mark)[0] is False
+
+
 def test_circle_kept_where_label_word_joins_box() -> None:
     # OCR joined the square to the label's last word, so the label box
     # covers the square and the circle's sides.
