@@ -379,10 +379,8 @@ def _without_neighbour_marks(
         inset = max(2, round(min(orr - ol, ob - ot) * 0.2))
         foreign |= labels_in((ol + inset, ot + inset, orr - inset, ob - inset))
 
-    # Whether a stroke goes around a box is judged with that box's printed
-    # square cut out. A neighbour's cross touching one box's top and a
-    # circle around the box below touching its bottom are joined through
-    # its border, and together they reach past all four of its sides.
+    # A stroke goes around a box only if it still does with the box's square
+    # cut out, because marks above and below a box can join through its border.
     def goes_around(label: int, target: BBox) -> bool:
         if not _encloses(stats[label], target, (wl, wt)):
             return False
