@@ -154,7 +154,7 @@ def test_circle_around_neighbour_leaves_box_empty() -> None:
     assert judge_box(mark)[0] is False
 
 
-def test_neighbours_marks_joined_through_border_leave_box_empty() -> None:
+def test_box_between_joined_marks_is_empty() -> None:
     # A cross in the box above whose legs end on the middle box's top
     # corners, and a circle around the box below that touches its bottom
     # edge. Joined through the middle box's border, they reach past all

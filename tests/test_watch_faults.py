@@ -103,6 +103,11 @@ class Counts:
         )
 
 
+def _finished(states: dict[str, int]) -> int:
+    """Count the queue rows in a finished state, from counts by state."""
+    return sum(states.get(state, 0) for state in queue.FINISHED_STATES)
+
+
 class WatchedInbox:
     """A temporary inbox, archive, quarantine and database, and the watcher."""
 
@@ -215,8 +220,7 @@ class WatchedInbox:
     def settled(self, expected: int) -> bool:
         """True when ``expected`` files are finished and moved, none open."""
         states = self.states()
-        finished = sum(states.get(s, 0) for s in queue.FINISHED_STATES)
-        if finished < expected or states.get(queue.WAITING, 0):
+        if _finished(states) < expected or states.get(queue.WAITING, 0):
             return False
         if states.get(queue.CLAIMED, 0) or queue.pending_moves(self.engine):
             return False
@@ -234,8 +238,7 @@ class WatchedInbox:
         return self.counts()
 
     def finished(self) -> int:
-        states = self.states()
-        return sum(states.get(s, 0) for s in queue.FINISHED_STATES)
+        return _finished(self.states())
 
     def counts(self) -> Counts:
         states = self.states()
