@@ -46,6 +46,12 @@ BOX_STRAY_OUTSIDE = 0.04
 """Ink share in the ring around an empty box that makes it unsure."""
 CIRCLED_SIDES = 3
 """Sides with ink around an empty box that make it a circled (marked) box."""
+TICK_BESIDE_STROKE = 0.7
+"""Length, in box sides, of a stroke at an otherwise unsure box that makes
+it a tick drawn beside the square rather than in it."""
+TICK_BESIDE_CONFIDENCE = 0.7
+"""Confidence of such a reading: under what ``intake.decide`` acts on, so
+the document goes to review with the box shown as probably ticked."""
 
 SIGNED_MIN_INK = 0.005
 """Share of the signing area that strokes must cover to count as signed."""
@@ -358,16 +364,20 @@ def judge_box(mark: BoxMark) -> tuple[bool | None, float]:
 
     A box with an empty inside counts as marked when ink surrounds it on at
     least three sides, because it was circled. Ink on fewer sides is a
-    stray mark, which makes the box unsure rather than empty.
+    stray mark, which makes the box unsure rather than empty, unless it is
+    one long stroke reaching past two sides: a tick that missed the square,
+    read as marked with a confidence too low to act on.
     """
     if mark.fill >= BOX_TICKED_FILL:
         return True, round(min(0.98, 0.85 + (mark.fill - BOX_TICKED_FILL)), 3)
     if mark.surround >= CIRCLED_SIDES:
         return True, 0.85
-    if mark.fill <= BOX_EMPTY_FILL:
-        if mark.outside >= BOX_STRAY_OUTSIDE or mark.surround > 0:
-            return None, 0.5
+    if mark.fill <= BOX_EMPTY_FILL and not (
+        mark.outside >= BOX_STRAY_OUTSIDE or mark.surround > 0
+    ):
         return False, round(0.95 - 3 * mark.fill, 3)
+    if mark.stroke >= TICK_BESIDE_STROKE and mark.surround >= 2:
+        return True, TICK_BESIDE_CONFIDENCE
     return None, 0.5
 
 

@@ -31,6 +31,9 @@ right (toward the label), and up and down (toward the next boxes)."""
 WIDE_SURROUND = (0.8, 0.75)
 """The reach once the label's print and the neighbouring boxes' marks are
 left out, so a wider circle is seen."""
+STROKE_BRIDGE = 0.17
+"""Half the gap, in box sides, bridged between pieces of one pen stroke
+once the box's border is erased from under it."""
 RULE_TILT = 3
 """Pixels a printed rule may step up or down and still be found as one
 line: about 2 degrees of residual skew over a 250-pixel run."""
@@ -49,6 +52,10 @@ class BoxMark:
     surround: int = 0
     """Sides of the box (0-4) with pen ink just beyond them: 3 or 4 when
     the box was circled rather than ticked."""
+    stroke: float = 0.0
+    """Extent, in box sides, of the longest pen stroke that touches the box
+    and lies nearer it than any neighbour. A tick drawn low and to one side
+    leaves the inside empty, but is most of a side long."""
 
 
 @dataclass(frozen=True)
@@ -334,7 +341,8 @@ def measure_box(
     outside = _ring_ink(ink, box, side, min_speck)
     reach = WIDE_SURROUND if (neighbours and labels) else NARROW_SURROUND
     surround = _surrounding_sides(ink, box, side, min_speck, reach)
-    return BoxMark(box=box, fill=fill, outside=outside, surround=surround)
+    stroke = _stroke_at(ink, box, side, min_speck, neighbours)
+    return BoxMark(box, fill, outside, surround, stroke)
 
 
 def _without_neighbour_marks(
@@ -516,6 +524,56 @@ def _surrounding_sides(
         if np.count_nonzero(part) >= max(3, round(side * 0.3)):
             count += 1
     return count
+
+
+def _stroke_at(
+    ink: np.ndarray,
+    box: BBox,
+    side: int,
+    min_speck: int,
+    neighbours: Sequence[BBox],
+) -> float:
+    """Return the extent, in box sides, of the longest stroke at the box.
+
+    The box's border and other printed lines are erased first, and the
+    rest is thickened so a stroke cut where it crossed the border is one
+    piece again. A stroke counts when its extent comes within a quarter side of
+    the box and its centre is nearer this box than any neighbour. Without
+    neighbours, whose box a stroke belongs to is unknown, so 0 is returned.
+    """
+    others = [other for other in neighbours if not _same_box(other, box)]
+    if not others:
+        return 0.0
+    left, top, right, bottom = box
+    window = clip_box((left - side, top - side, right + side, bottom + side), ink.shape)
+    origin = (window[0], window[1])
+    part = remove_rules(crop(ink, window), max(4, round(side * 0.7)), tilt=1)
+    part = remove_specks(part, min_speck)
+    grow = max(1, round(side * STROKE_BRIDGE))
+    part = cv2.dilate(part, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    count, _, stats, centres = cv2.connectedComponentsWithStats(part, connectivity=8)
+    reach = max(2, side // 4)
+    near = _shifted((left - reach, top - reach, right + reach, bottom + reach), origin)
+    own_centre = _centre(_shifted(box, origin))
+    centres_elsewhere = [_centre(_shifted(other, origin)) for other in others]
+    max_extent = 0
+    for label in range(1, count):
+        x, y, width, height = (int(v) for v in stats[label, :4])
+        if x > near[2] or y > near[3] or x + width < near[0] or y + height < near[1]:
+            continue
+        distance = _distance(centres[label], own_centre)
+        if any(_distance(centres[label], c) < distance for c in centres_elsewhere):
+            continue
+        max_extent = max(max_extent, max(width, height) - 2 * grow)
+    return round(max_extent / max(1, side), 3)
+
+
+def _centre(box: BBox) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _distance(point: Sequence[float], other: Sequence[float]) -> float:
+    return float(np.hypot(point[0] - other[0], point[1] - other[1]))
 
 
 def measure_ink(

@@ -22,6 +22,7 @@ from classifiers.marks import (
     measure_box,
     measure_ink,
 )
+from intake.decide import MIN_CHECK_CONFIDENCE
 from intake.types import Document, Page
 from ocr.tesseract import read_words
 from tests.test_extract import FORM_VALUES, render_form_page
@@ -184,6 +185,32 @@ def test_circle_kept_where_label_word_joins_box() -> None:
     mark = measure_box(ink, box, neighbours=neighbours, labels=[label])
 
     assert judge_box(mark)[0] is True
+
+
+def test_tick_beside_box_is_probably_marked() -> None:
+    # The tick's vertex is under the middle box's bottom edge and its long
+    # arm runs up past the right side, so the box's inside stays empty.
+    image, draw, neighbours = _box_column(40)
+    draw.line([(63, 98), (70, 106), (100, 64)], fill=0, width=3)
+    ink = ink_map(image)
+
+    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+    passed, confidence = judge_box(mark)
+
+    assert mark.fill <= 0.02
+    assert passed is True
+    assert confidence < MIN_CHECK_CONFIDENCE
+
+
+def test_short_dash_beside_box_is_unsure() -> None:
+    image, draw, neighbours = _box_column(40)
+    draw.line([(66, 104), (78, 96)], fill=0, width=3)
+    ink = ink_map(image)
+
+    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+
+    assert mark.stroke < 0.7
+    assert judge_box(mark)[0] is None
 
 
 def test_label_text_beside_box_is_not_a_mark() -> None:
