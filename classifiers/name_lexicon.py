@@ -53,6 +53,9 @@ MIN_NAME_LETTERS = 4
 """Shortest list name put in. Short names lie within two edits of many
 misread words ("Aui" to "Ai", "frod" to "rod"), and none of the right
 repairs measured was shorter."""
+SHORT_NAME_LETTERS = 3
+"""Shortest list name put in for a word one letter longer (see
+``_one_letter_added``)."""
 MAX_COST = 6.0
 """Maximum fall of the line's log likelihood (natural log) when a known
 name replaces a word. Measured on two sample corpora (141 words not in the
@@ -312,8 +315,8 @@ def _best_name(
         limit=CANDIDATE_LIMIT,
     )
     scored = []
-    for name, _distance, _ in found:
-        if len(name) < MIN_NAME_LETTERS:
+    for name, distance, _ in found:
+        if len(name) < MIN_NAME_LETTERS and not _one_letter_added(name, key, distance):
             continue
         spelled = styled_like(name, part)
         trial = list(tokens)
@@ -334,6 +337,17 @@ def _best_name(
     if score - best_score > max_cost or best_belief - runner_up < MIN_MARGIN:
         return None
     return best, best_score
+
+
+def _one_letter_added(name: str, key: str, distance: int) -> bool:
+    """Return True when ``key`` is a name of three letters with one letter added.
+
+    Short names such as "Kim" are common surnames, and a stray stroke may
+    be read as one more letter ("Ksim").
+    """
+    return (
+        len(name) >= SHORT_NAME_LETTERS and distance == 1 and len(key) == len(name) + 1
+    )
 
 
 def _given_name_index(tokens: list[str]) -> int | None:

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from classifiers.checks import check_document
 from classifiers.extract import detect_routing, extract_fields
+from classifiers.same_file import reconcile_patient_names
 from classifiers.split import split_documents
 from intake import store
 from intake.decide import decide
@@ -127,6 +128,8 @@ def analyse_pages(path: Path, settings: Settings, today: date) -> list[Document]
     for document in documents:
         document.doc_id = uuid.uuid4().hex[:16]
         document.fields = extract_fields(document)
+    reconcile_patient_names(documents)
+    for document in documents:
         document.reasons = [str(reason) for reason in detect_routing(document)]
         document.checks = check_document(document, today)
         document.status, document.reasons = decide(document, today)

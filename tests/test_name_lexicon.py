@@ -108,6 +108,17 @@ def test_repair_puts_in_no_short_name() -> None:
     assert repair_name_line(fake_line(steps)) == "Aui Sato"
 
 
+def test_repair_drops_stray_letter_from_short_name() -> None:
+    # A stray stroke read as a faint "s" inside "Kim".
+    steps = clear("David K") + [{"s": 0.55}] + clear("im")
+    assert repair_name_line(fake_line(steps)) == "David Kim"
+
+
+def test_repair_keeps_clear_letter_in_short_name() -> None:
+    steps = clear("David Ksim", share=0.999)
+    assert repair_name_line(fake_line(steps)) == "David Ksim"
+
+
 def test_repair_without_probabilities() -> None:
     line = ReadLine(Word("Bartholomew Bvrne", 90.0, (0, 0, 1, 1)), None, ALPHABET)
     assert repair_name_line(line) == "Bartholomew Bvrne"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from classifiers.checks import check_document
 from classifiers.extract import detect_routing, extract_fields
+from classifiers.same_file import reconcile_patient_names
 from classifiers.split import split_documents
 from intake.decide import decide
 from intake.output import document_record
@@ -28,8 +29,11 @@ def replay(pickled: Path) -> list[dict]:
     pages = pickle.loads(pickled.read_bytes())
     source = pickled.name.removesuffix(".pkl")
     records = []
-    for document in split_documents(pages):
+    documents = split_documents(pages)
+    for document in documents:
         document.fields = extract_fields(document)
+    reconcile_patient_names(documents)
+    for document in documents:
         document.reasons = [str(r) for r in detect_routing(document)]
         document.checks = check_document(document, TODAY)
         document.status, document.reasons = decide(document, TODAY)

@@ -1,0 +1,84 @@
+"""Agreeing the patient name between the documents of one file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from classifiers.same_file import reconcile_patient_names
+from intake.types import Document, FieldValue
+
+
+def _form(name: str, confidence: float, birth: str | None) -> Document:
+    document = Document(Path("scan.pdf"), [], doc_type="release_images")
+    document.fields["patient_name"] = FieldValue(name, confidence, 1, (0, 0, 9, 9))
+    if birth is not None:
+        document.fields["date_of_birth"] = FieldValue(birth, 0.9)
+    return document
+
+
+def _names(documents: list[Document]) -> list[str | None]:
+    return [document.fields["patient_name"].value for document in documents]
+
+
+def test_weak_reading_takes_better_spelling() -> None:
+    documents = [
+        _form("BETHLI", 0.6, "2000-11-04"),
+        _form("BETH LI", 0.99, "2000-11-04"),
+    ]
+    reconcile_patient_names(documents)
+
+    assert _names(documents) == ["BETH LI", "BETH LI"]
+    replaced = documents[0].fields["patient_name"]
+    assert replaced.reader == "same_file"
+    assert replaced.bbox == (0, 0, 9, 9)
+
+
+def test_different_birth_dates_keep_readings() -> None:
+    documents = [
+        _form("Thomas Szymaliska", 0.7, "1969-07-06"),
+        _form("Thomas Szymańska", 0.99, "1969-07-16"),
+    ]
+    reconcile_patient_names(documents)
+
+    assert _names(documents) == ["Thomas Szymaliska", "Thomas Szymańska"]
+
+
+def test_missing_birth_date_keeps_reading() -> None:
+    documents = [
+        _form("Thomas Szymaliska", 0.7, None),
+        _form("Thomas Szymańska", 0.99, "1969-07-06"),
+    ]
+    reconcile_patient_names(documents)
+
+    assert _names(documents)[0] == "Thomas Szymaliska"
+
+
+def test_twins_keep_their_names() -> None:
+    documents = [
+        _form("Mario Garcia", 0.7, "2015-02-01"),
+        _form("Maria Garcia", 0.99, "2015-02-01"),
+    ]
+    reconcile_patient_names(documents)
+
+    assert _names(documents) == ["Mario Garcia", "Maria Garcia"]
+
+
+def test_close_confidences_keep_readings() -> None:
+    documents = [
+        _form("Oliver Thistlewoad", 0.96, "1949-10-06"),
+        _form("Oliver Thistlewood", 0.97, "1949-10-06"),
+    ]
+    reconcile_patient_names(documents)
+
+    assert _names(documents) == ["Oliver Thistlewoad", "Oliver Thistlewood"]
+
+
+def test_two_rival_spellings_keep_reading() -> None:
+    documents = [
+        _form("Jon Zandrowiq", 0.6, "1980-01-01"),
+        _form("Jon Zandrowik", 0.95, "1980-01-01"),
+        _form("Jon Zandrowic", 0.9, "1980-01-01"),
+    ]
+    reconcile_patient_names(documents)
+
+    assert _names(documents)[0] == "Jon Zandrowiq"
