@@ -219,7 +219,9 @@ def _typed_name(
         return handwritten
     log.debug("document %s: patient name matched to a typed page", document.doc_id)
     confidence = max(handwritten.confidence, round(score / 100, 3))
-    return FieldValue(typed, confidence, handwritten.page, handwritten.bbox, "file_context")
+    return FieldValue(
+        typed, confidence, handwritten.page, handwritten.bbox, "file_context"
+    )
 
 
 def _typed_birth_date(
@@ -255,9 +257,17 @@ def _typed_patients_elsewhere(document: Document) -> dict[str, FieldValue | None
         # letter's fields runs tesseract on its name line, so read each once.
         fields = page_cache.cached(page, TYPED_FIELDS_KEY, _typed_page_fields)
         value = fields.get("patient_name")
-        usable = value is not None and value.value
-        if usable and value.confidence >= TYPED_FIELD_CONFIDENCE:
-            patients.setdefault(value.value, fields.get("date_of_birth"))
+        if (
+            value is None
+            or not value.value
+            or value.confidence < TYPED_FIELD_CONFIDENCE
+        ):
+            continue
+        # A cover sheet names the patient without a birth date, so a later
+        # page's date fills in a name already seen.
+        known = patients.get(value.value)
+        if known is None or not known.value:
+            patients[value.value] = fields.get("date_of_birth")
     return patients
 
 

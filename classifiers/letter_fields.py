@@ -66,12 +66,19 @@ NAME = _name_pattern()
 LABELED_NAME = _name_pattern(after_first=",?")
 """A name after a label, which may also be written "Nguyen, Susan"."""
 
+STRAY_MARK = r"(?:[.,*'‘’`·•:;][ \t]*)?"
+"""One speck that a fax or scan left between a label and its value, which OCR
+reads as punctuation ("Patient name: . Sean Greenberg", "MRN: * 7028")."""
+
 # Labels match in any case; the name after them must be capitalized, so
-# "Re: our client Ana Ruiz" does not yield "our client".
+# "Re: our client Ana Ruiz" does not yield "our client". OCR reads the "i"
+# of "patient" as "l" or "1" often enough to allow both.
 PATIENT_LABEL = re.compile(
-    r"(?i:patient(?:'s)?\s+name|name\s+of\s+patient|patient|pt\.?\s+name|re|regarding|"
-    r"nombre\s+del\s+paciente|paciente|asunto)\s*[:\-]\s*"
-    r"(?:(?i:our|my)\s+(?i:client|patient)\s*[:,]?\s+)?" + LABELED_NAME,
+    r"(?i:pat[il1]ent(?:'s)?\s+name|name\s+of\s+pat[il1]ent|pat[il1]ent|pt\.?\s+name|"
+    r"re|regarding|nombre\s+del\s+paciente|paciente|asunto)\s*[:\-]\s*"
+    + STRAY_MARK
+    + r"(?:(?i:our|my)\s+(?i:client|patient)\s*[:,]?\s+)?"
+    + LABELED_NAME,
 )
 PATIENT_SENTENCE = re.compile(
     r"(?i:(?:my|our|the\s+above|this|mutual|your)\s+patient|patient\s+named|"
@@ -106,7 +113,9 @@ MRN_LABEL = re.compile(
     r"(?:mrn|m\.r\.n\.?|medical\s+record\s*(?:number|no\.?|#)?|med\.?\s*rec\.?\s*(?:no\.?|#)|"
     r"record\s+(?:number|no\.?|#)|chart\s+(?:number|no\.?|#)|mr\s*#|"
     r"n[uú]mero\s+de\s+expediente|n\.?\s*[ºo°]?\s*de\s+expediente|expediente|"
-    r"historia\s+cl[ií]nica)\s*[:#]?\s*(?:no\.?\s*)?([A-Z0-9][A-Z0-9\-]{3,19})\b",
+    r"historia\s+cl[ií]nica)\s*[:#]?\s*"
+    + STRAY_MARK
+    + r"(?:no\.?\s*)?([A-Z0-9][A-Z0-9\-]{3,19})\b",
     re.IGNORECASE,
 )
 EXAM_DATE_LABEL = re.compile(
@@ -340,9 +349,16 @@ def _page_hits(text: str, index: int, language: str) -> dict[str, _Hit]:
     return hits
 
 
+_PARTICLE_AFTER_BREAK = re.compile(rf"\n(?={_PARTICLE}[ \t])")
+
+
 def _find_patient(text: str, index: int) -> _Hit | None:
+    # A surname may wrap onto the next line at its particle ("Hernández" /
+    # "de la Cruz"). Any other next line is left out, since it may start
+    # with a capitalized word that is not part of the name.
+    joined = _PARTICLE_AFTER_BREAK.sub(" ", text)
     for pattern, confidence in ((PATIENT_LABEL, 0.95), (PATIENT_SENTENCE, 0.85)):
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(joined):
             raw = _trim_name(match.group(1))
             name = clean_name(repair_ocr_name(raw))
             if name is None or len(name.split()) < 2 or _is_stop_phrase(name):
@@ -359,7 +375,9 @@ def _find_addressee(text: str, index: int) -> _Hit | None:
         if name is None or _is_stop_phrase(name):
             continue
         start = match.start(1)
-        return _Hit(name, ADDRESSEE_CONFIDENCE, index, start, start + len(match.group(1)))
+        return _Hit(
+            name, ADDRESSEE_CONFIDENCE, index, start, start + len(match.group(1))
+        )
     return None
 
 

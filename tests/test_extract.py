@@ -490,15 +490,21 @@ def test_letter_absence_not_reported_on_poor_ocr() -> None:
     assert "exam_date" not in extract_letter_fields(document)
 
 
-def _form_beside_letter() -> Document:
-    """Return a form document whose file also contains the typed LETTER."""
+def _form_beside_letter(cover: list[str] | None = None) -> Document:
+    """Return a form document whose file also contains the typed LETTER.
+
+    With ``cover``, the file starts with a cover sheet of those lines.
+    """
     from classifiers import page_cache
     from classifiers.split import FILE_PAGES_KEY
 
-    letter = make_text_page(LETTER, number=1)
+    pages = [make_text_page(cover, number=1)] if cover else []
+    for page in pages:
+        page.ocr_confidence = 95.0
+    letter = make_text_page(LETTER, number=len(pages) + 1)
     letter.ocr_confidence = 95.0
-    form = make_text_page(["AUTHORIZATION TO RELEASE IMAGES"], number=2)
-    pages = [letter, form]
+    form = make_text_page(["AUTHORIZATION TO RELEASE IMAGES"], number=len(pages) + 2)
+    pages += [letter, form]
     for page in pages:
         page_cache.cached(page, FILE_PAGES_KEY, lambda _: pages)
     return Document(Path("fax.tif"), [form], doc_type="release_images")
@@ -529,6 +535,17 @@ def test_typed_birth_date_stands_in_for_weak_reading() -> None:
     assert unread.reader == "file_context"
     assert weak is not None and weak.value == "1971-04-09"
     assert sure is None
+
+
+def test_typed_birth_date_found_after_cover() -> None:
+    from classifiers.extract import _typed_patients_elsewhere
+
+    cover = ["FAX", "To: Image Service Center", "Re: Ana Ruiz Soto", "Pages: 3"]
+    document = _form_beside_letter(cover)
+    typed = _typed_patients_elsewhere(document)["Ana Ruiz Soto"]
+
+    assert typed is not None
+    assert typed.value == "1971-04-09"
 
 
 def test_visual_rows_join_label_and_value() -> None:
@@ -586,7 +603,9 @@ def test_letter_name_keeps_spanish_accents() -> None:
 
     name = extract_letter_fields(document)["patient_name"]
 
-    print(f"page reading: {' '.join(w.text for w in words[1:5])!r}; kept {name.value!r}")
+    print(
+        f"page reading: {' '.join(w.text for w in words[1:5])!r}; kept {name.value!r}"
+    )
     assert name.value == "Jesús Saldaña Muñoz"
 
 
@@ -628,6 +647,44 @@ def test_letter_name_with_a_comma(written: str, expected: str) -> None:
     lines = ["Dear colleague,", written, "DOB: 03/13/1977"]
     fields = extract_letter_fields(_letter_document(lines))
     assert fields["patient_name"].value == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Patlent name: Bo C, Greenberg", "Bo C. Greenberg"),
+        ("Patient name: . Sean Greenberg", "Sean Greenberg"),
+        ("Pat1ent: * Ana Ruiz", "Ana Ruiz"),
+    ],
+)
+def test_letter_name_behind_ocr_noise(written: str, expected: str) -> None:
+    lines = ["Dear colleague,", written, "DOB: 03/13/1977"]
+    fields = extract_letter_fields(_letter_document(lines))
+    assert fields["patient_name"].value == expected
+
+
+def test_letter_mrn_behind_stray_mark() -> None:
+    lines = ["Patient: Ana Ruiz", "MRN: * 70286085"]
+    fields = extract_letter_fields(_letter_document(lines))
+    assert fields["mrn"].value == "70286085"
+
+
+def test_letter_surname_wrapped_at_particle() -> None:
+    lines = [
+        "Solicito una copia del estudio realizado el 14 de diciembre de 2025 a mi",
+        "paciente María José Hernández",
+        "de la Cruz, con fecha de nacimiento 28 de marzo de 1997.",
+    ]
+    document = _letter_document(lines)
+    document.language = "es"
+    fields = extract_letter_fields(document)
+    assert fields["patient_name"].value == "María José Hernández de la Cruz"
+
+
+def test_letter_name_stops_at_line_end() -> None:
+    lines = ["Please send the images for Sean Greenberg", "CO For review"]
+    fields = extract_letter_fields(_letter_document(lines, doc_type="fax_cover"))
+    assert fields["patient_name"].value == "Sean Greenberg"
 
 
 def test_letter_label_one_word_ignored() -> None:
