@@ -365,8 +365,9 @@ def judge_box(mark: BoxMark) -> tuple[bool | None, float]:
     A box with an empty inside counts as marked when ink surrounds it on at
     least three sides, because it was circled. Ink on fewer sides is a
     stray mark, which makes the box unsure rather than empty, unless it is
-    one long stroke reaching past two sides: a tick that missed the square,
-    read as marked with a confidence too low to act on.
+    one long stroke that reaches past two sides or into the box: a tick
+    that missed most of the square, read as marked with a confidence too
+    low to act on.
     """
     if mark.fill >= BOX_TICKED_FILL:
         return True, round(min(0.98, 0.85 + (mark.fill - BOX_TICKED_FILL)), 3)
@@ -376,7 +377,8 @@ def judge_box(mark: BoxMark) -> tuple[bool | None, float]:
         mark.outside >= BOX_STRAY_OUTSIDE or mark.surround > 0
     ):
         return False, round(0.95 - 3 * mark.fill, 3)
-    if mark.stroke >= TICK_BESIDE_STROKE and mark.surround >= 2:
+    inked = mark.surround >= 2 or mark.fill > BOX_EMPTY_FILL
+    if mark.stroke >= TICK_BESIDE_STROKE and inked:
         return True, TICK_BESIDE_CONFIDENCE
     return None, 0.5
 

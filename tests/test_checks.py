@@ -202,6 +202,22 @@ def test_tick_beside_box_is_probably_marked() -> None:
     assert confidence < MIN_CHECK_CONFIDENCE
 
 
+def test_tick_mostly_outside_box_is_probably_marked() -> None:
+    # Only the tick's short arm is inside the box, and its long arm leaves
+    # on the right side alone.
+    image, draw, neighbours = _box_column(40)
+    draw.line([(57, 88), (63, 97), (90, 60)], fill=0, width=2)
+    ink = ink_map(image)
+
+    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+    passed, confidence = judge_box(mark)
+
+    assert 0.02 < mark.fill < 0.07
+    assert mark.surround < 2
+    assert passed is True
+    assert confidence < MIN_CHECK_CONFIDENCE
+
+
 def test_short_dash_beside_box_is_unsure() -> None:
     image, draw, neighbours = _box_column(40)
     draw.line([(66, 104), (78, 96)], fill=0, width=3)
