@@ -1,4 +1,7 @@
-"""Agree the patient name between the documents of one file.
+"""Share what one document of a file shows with the file's other documents.
+
+A law firm's letter makes the forms sent with it a legal request too
+(``share_legal_request``).
 
 A fax or scan often carries two forms of one patient, each with the name
 written by hand, and RapidOCR may read one of them far better than the
@@ -20,6 +23,7 @@ from rapidfuzz import fuzz
 
 from classifiers.name_lexicon import census_names
 from classifiers.names import normalize_name
+from intake.reasons import Reason
 from intake.types import Document, FieldValue
 
 log = logging.getLogger(__name__)
@@ -114,3 +118,21 @@ def _replaced(name: FieldValue, better: FieldValue) -> FieldValue:
     return FieldValue(
         better.value, better.confidence, name.page, name.bbox, reader="same_file"
     )
+
+
+def share_legal_request(documents: list[Document]) -> None:
+    """Flag every document of a file as a legal request when one of them is.
+
+    A law firm's cover letter names the firm, while the patient's forms
+    sent with it may name the firm in a way OCR misreads. The whole file
+    then goes to individual handling, never to an automatic decision.
+    """
+    legal = str(Reason.LEGAL_REQUEST)
+    if not any(legal in document.reasons for document in documents):
+        return
+    for document in documents:
+        if legal not in document.reasons:
+            log.debug(
+                "document %s: legal request shared from its file", document.doc_id
+            )
+            document.reasons.append(legal)

@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from classifiers.checks import check_document
 from classifiers.extract import detect_routing, extract_fields
-from classifiers.same_file import reconcile_patient_names
+from classifiers.same_file import reconcile_patient_names, share_legal_request
 from classifiers.split import split_documents
 from intake import store
 from intake.decide import decide
@@ -36,7 +36,7 @@ from intake.output import document_record, quarantined_record
 from intake.quarantine import quarantine_file
 from intake.reasons import Reason
 from intake.settings import Settings
-from intake.types import Document
+from intake.types import Document, Page
 from matchers.match import (
     facts_from_document,
     finish_file,
@@ -123,7 +123,11 @@ def analyse_file(path: Path, settings: Settings, today: date) -> FileResult:
 
 def analyse_pages(path: Path, settings: Settings, today: date) -> list[Document]:
     """Read, split, classify, extract, check and decide; store nothing."""
-    pages = read_file(path, settings)
+    return analyse_documents(read_file(path, settings), today)
+
+
+def analyse_documents(pages: list[Page], today: date) -> list[Document]:
+    """Split a file's read pages into documents and run every later stage."""
     documents = split_documents(pages)
     for document in documents:
         document.doc_id = uuid.uuid4().hex[:16]
@@ -131,6 +135,8 @@ def analyse_pages(path: Path, settings: Settings, today: date) -> list[Document]
     reconcile_patient_names(documents)
     for document in documents:
         document.reasons = [str(reason) for reason in detect_routing(document)]
+    share_legal_request(documents)
+    for document in documents:
         document.checks = check_document(document, today)
         document.status, document.reasons = decide(document, today)
     return documents

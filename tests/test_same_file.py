@@ -1,10 +1,10 @@
-"""Agreeing the patient name between the documents of one file."""
+"""Sharing what one document of a file shows with the file's other documents."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from classifiers.same_file import reconcile_patient_names
+from classifiers.same_file import reconcile_patient_names, share_legal_request
 from intake.types import Document, FieldValue
 
 
@@ -82,3 +82,21 @@ def test_two_rival_spellings_keep_reading() -> None:
     reconcile_patient_names(documents)
 
     assert _names(documents)[0] == "Jon Zandrowiq"
+
+
+def test_legal_letter_flags_its_forms() -> None:
+    letter = Document(Path("fax.tif"), [], doc_type="other")
+    letter.reasons = ["legal_request", "not_a_release_document"]
+    form = _form("Ana Ruiz", 0.9, "1980-01-01")
+    share_legal_request([letter, form])
+
+    assert form.reasons == ["legal_request"]
+    assert letter.reasons.count("legal_request") == 1
+
+
+def test_file_without_legal_letter_unflagged() -> None:
+    letter = Document(Path("fax.tif"), [], doc_type="physician_request")
+    form = _form("Ana Ruiz", 0.9, "1980-01-01")
+    share_legal_request([letter, form])
+
+    assert form.reasons == []

@@ -14,12 +14,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from classifiers.checks import check_document
-from classifiers.extract import detect_routing, extract_fields
-from classifiers.same_file import reconcile_patient_names
-from classifiers.split import split_documents
-from intake.decide import decide
 from intake.output import document_record
+from intake.pipeline import analyse_documents
 
 TODAY = date(2026, 3, 16)
 """The day the corpora's truth was decided against (``--today`` of process)."""
@@ -29,14 +25,7 @@ def replay(pickled: Path) -> list[dict]:
     pages = pickle.loads(pickled.read_bytes())
     source = pickled.name.removesuffix(".pkl")
     records = []
-    documents = split_documents(pages)
-    for document in documents:
-        document.fields = extract_fields(document)
-    reconcile_patient_names(documents)
-    for document in documents:
-        document.reasons = [str(r) for r in detect_routing(document)]
-        document.checks = check_document(document, TODAY)
-        document.status, document.reasons = decide(document, TODAY)
+    for document in analyse_documents(pages, TODAY):
         record = document_record(document, source)
         record["_detail"] = {
             name: [c.passed, c.confidence, c.detail, c.bbox, c.page]
