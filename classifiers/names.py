@@ -72,6 +72,10 @@ def _is_credential(word: str, after_comma: bool) -> bool:
     )
 
 
+_INITIAL_WITHOUT_SPACE = re.compile(r"\b([A-Z])\.(?=[A-ZÀ-ÖØ-Þ][^\W\d_])")
+"""An initial run into the next word ("B.LI"), as handwriting is often read."""
+
+
 def clean_name(text: str) -> str | None:
     """Return ``text`` as a person's name, or None when it is not one.
 
@@ -80,6 +84,7 @@ def clean_name(text: str) -> str | None:
     Capitalization and a "Last, First" comma are kept as read.
     """
     text = _LABEL_DEBRIS.sub("", text.replace("_", " "))
+    text = _INITIAL_WITHOUT_SPACE.sub(r"\1. ", text)
     text, _ = split_credentials(text)
     words = strip_title(text.split())
     if not words or len(words) > MAX_NAME_WORDS:

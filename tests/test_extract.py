@@ -160,6 +160,8 @@ def test_find_dates_returns_offsets_in_order() -> None:
         ("____ Ana Ruiz ____", "Ana Ruiz"),
         ("García, María", "García, María"),
         ("de la Cruz, Juan", "de la Cruz, Juan"),
+        ("THOMAS B.LI", "THOMAS B. LI"),
+        ("Ana M.Núñez", "Ana M. Núñez"),
     ],
 )
 def test_clean_name_keeps_real_names(raw: str, expected: str) -> None:
