@@ -911,12 +911,29 @@ def _extend_label(page: Page, words: list[Word], height: float) -> list[Word]:
         key=lambda w: w.bbox[0],
     )
     for word in row:
-        if _looks_like_box(word.text):
-            break
         right = max(w.bbox[2] for w in extended)
-        if word.bbox[0] >= right - 2 and word.bbox[0] - right <= height:
+        if word in extended or word.bbox[2] <= right:
+            continue
+        adjacent = word.bbox[0] - right <= height
+        if word.text in LABEL_SEPARATORS:
+            if adjacent:
+                extended.append(word)
+            continue
+        if _looks_like_box(word.text):
+            # The label's last word may carry the box read with it
+            # ("reports(L_]}"), which the search beside the label then finds.
+            if adjacent and _WORD_WITH_BOX.match(word.text):
+                extended.append(word)
+            break
+        if adjacent:
             extended.append(word)
     return extended
+
+
+LABEL_SEPARATORS = frozenset("/-–&+")
+"""One-character words that join the parts of a label ("X-ray / imaging")."""
+_WORD_WITH_BOX = re.compile(r"[^\W\d_]{3,}[\[({|]")
+"""A word of three or more letters with a box's left edge read after it."""
 
 
 def _looks_like_box(text: str) -> bool:

@@ -636,3 +636,30 @@ def test_rule_below_keeps_short_line() -> None:
     rule = _rule_below(ink_map(image), (20, 150, 120, 168), 18.0, 600, 60)
     assert rule is not None
     assert 188 <= rule[1] <= 194
+
+
+def test_box_found_after_label_with_slash() -> None:
+    # A label printed left of its box, whose last word OCR read together
+    # with the box and the circle drawn around it.
+    from classifiers.form_regions import _checkbox_beside, _extend_label
+    from intake.types import Word
+
+    image = Image.new("L", (1300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((1105, 52, 1146, 94), outline=0, width=3)
+    draw.ellipse((1090, 40, 1165, 108), outline=0, width=3)
+    words = [
+        Word("X-ray", 92.0, (708, 58, 816, 94)),
+        Word("/", 92.0, (805, 54, 821, 99)),
+        Word("imaging", 96.0, (829, 59, 957, 95)),
+        Word("reports(L_]}", 60.0, (972, 37, 1173, 116)),
+    ]
+    page = Page(Path("scan.pdf"), 1, image, 200, words)
+
+    label = _extend_label(page, words[:1], 36.0)
+    right = max(word.bbox[2] for word in label)
+    found = _checkbox_beside(ink_map(image), (708, 54, right, 116), 36.0, "xray")
+
+    assert [word.text for word in label] == [word.text for word in words]
+    assert found.box is not None
+    assert abs(found.box[0] - 1105) <= 4
