@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -12,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -23,6 +24,9 @@ from intake.discover import find_files
 from intake.errors import ConfigError
 from intake.pipeline import FileResult, RunContext, analyse_file, record_result
 from intake.settings import Settings
+
+PROGRESS_EVERY = 10
+"""Files between two progress lines when standard error is not a terminal."""
 
 log = logging.getLogger("intake")
 
@@ -60,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="write JSON Lines to FILE instead of stdout"
     )
     process.add_argument(
-        "--db", help="database URL (default: INTAKE_DATABASE_URL or sqlite:///var/intake.db)"
+        "--db",
+        help="database URL (default: INTAKE_DATABASE_URL or sqlite:///var/intake.db)",
     )
     process.add_argument(
         "--quarantine", type=Path, help="folder for files that cannot be processed"
@@ -110,7 +115,9 @@ def run_process(args: argparse.Namespace) -> int:
         engine=store.open_database(settings.database_url),
         today=args.today or date.today(),
     )
-    out: TextIO = sys.stdout if args.out is None else open(args.out, "w", encoding="utf-8")
+    out: TextIO = (
+        sys.stdout if args.out is None else open(args.out, "w", encoding="utf-8")
+    )
     summary: Counter[tuple[str, str]] = Counter()
     try:
         for result in _analyse_all(files, context):
@@ -133,14 +140,13 @@ def _analyse_all(files: list[Path], context: RunContext) -> Iterator[FileResult]
     their pages one at a time. A single file has its pages spread over the
     workers instead.
     """
-    show_bar = sys.stderr.isatty()
-    bar = tqdm(total=len(files), unit="file", disable=not show_bar, file=sys.stderr)
+    progress = _Progress(len(files))
     workers = context.settings.worker_count
     if len(files) < 2 or workers < 2:
         for path in files:
             yield analyse_file(path, context.settings, context.today)
-            bar.update()
-        bar.close()
+            progress.update()
+        progress.close()
         return
 
     per_file = replace(context.settings, workers=1)
@@ -150,8 +156,41 @@ def _analyse_all(files: list[Path], context: RunContext) -> Iterator[FileResult]
         ]
         for future in futures:
             yield future.result()
-            bar.update()
-    bar.close()
+            progress.update()
+    progress.close()
+
+
+class _Progress:
+    """A progress bar on a terminal, else a line every ``PROGRESS_EVERY`` files."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.bar = None
+        if sys.stderr.isatty():
+            # tqdm draws nothing on a terminal that reports no size (a
+            # pseudo-terminal of a script), so the size falls back to 80x24.
+            size = shutil.get_terminal_size((80, 24))
+            self.bar = tqdm(
+                total=total,
+                unit="file",
+                ncols=size.columns,
+                nrows=size.lines,
+                file=sys.stderr,
+            )
+
+    def update(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update()
+        elif self.done % PROGRESS_EVERY == 0 and self.done < self.total:
+            print(
+                f"{self.done} of {self.total} files done", file=sys.stderr, flush=True
+            )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _print_summary(
@@ -171,7 +210,7 @@ def _print_summary(
         row = "".join(f"{summary[(doc_type, s)]:>14}" for s in statuses)
         print(f"{doc_type:<22}{row}", file=err)
     if skipped:
-        print(f"skipped {len(skipped)} junk or sidecar files", file=err)
+        print(f"skipped {len(skipped)} files that are not documents", file=err)
     print(f"results: {out or 'standard output'}", file=err)
     print(f"database: {settings.database_url}", file=err)
     print(f"quarantine: {settings.quarantine_dir}", file=err)
@@ -186,7 +225,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     for line in missed:
         print(f"missed: {line}")
     return 1 if (args.check and missed) else 0
-
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ class IntakeError(Exception):
     def __init__(self, path: Path | str, detail: str) -> None:
         self.path = Path(path)
         self.detail = detail
-        super().__init__(f"{self.path}: {detail}. {self.advice}")
+        # Library messages often end in a period of their own.
+        super().__init__(f"{self.path}: {detail.rstrip('.')}. {self.advice}")
 
     def __reduce__(self) -> tuple[type[IntakeError], tuple[Path, str]]:
         # Rebuild from the constructor's arguments, so that the error crosses

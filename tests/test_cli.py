@@ -90,3 +90,24 @@ def test_invalid_setting_names_variable(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "INTAKE_OCR_TIMEOUT" in result.stderr
+
+
+def test_progress_lines_without_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from intake.cli import _Progress
+
+    progress = _Progress(25)
+    for _ in range(25):
+        progress.update()
+    progress.close()
+    lines = capsys.readouterr().err.splitlines()
+
+    assert lines == ["10 of 25 files done", "20 of 25 files done"]
+
+
+def test_error_message_has_one_period() -> None:
+    from intake.errors import CorruptFileError
+
+    error = CorruptFileError("scan.tif", "rejected as a decompression bomb attack.")
+
+    assert "attack. Ask" in str(error)
+    assert ".." not in str(error)
