@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 
 from classifiers.dates import DateReading, find_dates, fold_text
 from classifiers.lines import PageText, union_boxes, visual_rows
+from classifiers.name_lexicon import repair_print_confusions
 from classifiers.names import (
     clean_name,
     name_plausibility,
@@ -75,7 +76,7 @@ reads as punctuation ("Patient name: . Sean Greenberg", "MRN: * 7028")."""
 # of "patient" as "l" or "1" often enough to allow both.
 PATIENT_LABEL = re.compile(
     r"(?i:pat[il1]ent(?:'s)?\s+name|name\s+of\s+pat[il1]ent|pat[il1]ent|pt\.?\s+name|"
-    r"re|regarding|nombre\s+del\s+paciente|paciente|asunto)\s*[:\-]\s*"
+    r"re|regarding|nombre\s+del\s+paciente|paciente|asunto)\s*[:;\-]\s*"
     + STRAY_MARK
     + r"(?:(?i:our|my)\s+(?i:client|patient)\s*[:,]?\s+)?"
     + LABELED_NAME,
@@ -83,7 +84,7 @@ PATIENT_LABEL = re.compile(
 PATIENT_SENTENCE = re.compile(
     r"(?i:(?:my|our|the\s+above|this|mutual|your)\s+patient|patient\s+named|"
     r"on\s+behalf\s+of|images\s+(?:of|for)|studies\s+(?:of|for)|mi\s+paciente|"
-    r"nuestr[oa]\s+paciente|(?:el|la)\s+paciente|de\s+la\s+paciente|del\s+paciente|"
+    r"nuestr[oa]\s+paciente|(?:el|la|al?)\s+paciente|de\s+la\s+paciente|del\s+paciente|"
     r"our\s+client|my\s+client|nuestr[oa]\s+cliente)\s*,?\s+"
     r"(?:(?i:mr|mrs|ms|miss|sr|sra|srta)\.?\s+)?" + NAME,
 )
@@ -349,20 +350,23 @@ def _page_hits(text: str, index: int, language: str) -> dict[str, _Hit]:
     return hits
 
 
-_PARTICLE_AFTER_BREAK = re.compile(rf"\n(?={_PARTICLE}[ \t])")
+_NAME_GOES_ON = re.compile(rf"\n(?={_PARTICLE}[ \t]|[{_UPPER}][^\W\d_]+,)")
+"""A line break inside a name: the next line starts with a particle, or is
+one name word ended by a comma ("Echeverría" / "Luna, con fecha...")."""
 
 
 def _find_patient(text: str, index: int) -> _Hit | None:
-    # A surname may wrap onto the next line at its particle ("Hernández" /
-    # "de la Cruz"). Any other next line is left out, since it may start
-    # with a capitalized word that is not part of the name.
-    joined = _PARTICLE_AFTER_BREAK.sub(" ", text)
+    # A name may wrap onto the next line (see ``_NAME_GOES_ON``). Any other
+    # next line is left out, since it may start with a capitalized word
+    # that is not part of the name.
+    joined = _NAME_GOES_ON.sub(" ", text)
     for pattern, confidence in ((PATIENT_LABEL, 0.95), (PATIENT_SENTENCE, 0.85)):
         for match in pattern.finditer(joined):
             raw = _trim_name(match.group(1))
             name = clean_name(repair_ocr_name(raw))
             if name is None or len(name.split()) < 2 or _is_stop_phrase(name):
                 continue
+            name = repair_print_confusions(name)
             score = confidence * (0.5 + 0.5 * name_plausibility(name))
             start = match.start(1)
             return _Hit(name, score, index, start, start + len(raw))

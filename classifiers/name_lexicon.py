@@ -78,6 +78,18 @@ corpus: the one right split ("EVEASHWORTH") cost 2.7, and the seven wrong
 ones that the lists allowed ("Thistle wood", "Achter berg", "Sor ear")
 cost 6.2 to 21."""
 CANDIDATE_LIMIT = 40
+PRINT_CONFUSIONS = (
+    ("M", "RN"),
+    ("RN", "M"),
+    ("CL", "D"),
+    ("D", "CL"),
+    ("LI", "H"),
+    ("H", "LI"),
+    ("VV", "W"),
+    ("W", "VV"),
+)
+"""Letter groups that tesseract reads for one another in print, as
+(read, printed) pairs of capitals."""
 
 _LETTERS = re.compile(r"^[^\W\d_]+$")
 _NAME_AND_INITIAL = re.compile(r"([^\W\d_]{2,})([A-Z])\.")
@@ -380,6 +392,42 @@ def _name_parts(token: str) -> list[tuple[int, int]]:
         if _LETTERS.match(part):
             spans.append((match.start(), match.end()))
     return spans
+
+
+def repair_print_confusions(name: str) -> str:
+    """Undo OCR's letter-shape confusions of print in a name's unlisted words.
+
+    Tesseract may read a printed "rn" as "m" ("Byme" for "Byrne") or "cl"
+    as "d", among the pairs of ``PRINT_CONFUSIONS``. A word of at least
+    ``MIN_NAME_LETTERS`` letters that is not a listed name is replaced when
+    exactly one swap of one such pair makes it a listed name.
+    """
+    lists = census_names()
+    words = name.split(" ")
+    for index, word in enumerate(words):
+        key = fold_text(word).upper()
+        if len(key) < MIN_NAME_LETTERS or not key.isalpha() or key in lists.every:
+            continue
+        listed = {
+            variant
+            for wrong, right in PRINT_CONFUSIONS
+            for variant in _swaps(key, wrong, right)
+            if variant in lists.every
+        }
+        if len(listed) == 1:
+            words[index] = styled_like(listed.pop(), word)
+            log.debug("name word repaired from a print confusion")
+    return " ".join(words)
+
+
+def _swaps(key: str, wrong: str, right: str) -> list[str]:
+    """Return every copy of ``key`` with one occurrence of ``wrong`` made ``right``."""
+    variants = []
+    start = key.find(wrong)
+    while start >= 0:
+        variants.append(key[:start] + right + key[start + len(wrong) :])
+        start = key.find(wrong, start + 1)
+    return variants
 
 
 def styled_like(name: str, reading: str) -> str:

@@ -96,6 +96,11 @@ def clean_name(text: str) -> str | None:
     letters = sum(c.isalpha() for word in words for c in word)
     if letters < 3 or not any(len(w.strip(".,")) >= 2 for w in words):
         return None
+    # Two small-letter words that are not particles, among capitalized ones,
+    # make a phrase of print ("Recoger en el Centro"), not a name.
+    lower = [w for w in words if w[0].islower() and _fold_word(w) not in PARTICLES]
+    if len(lower) >= 2 and len(lower) < len(words):
+        return None
     return " ".join(words).rstrip(",")
 
 

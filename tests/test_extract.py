@@ -162,6 +162,7 @@ def test_find_dates_returns_offsets_in_order() -> None:
         ("de la Cruz, Juan", "de la Cruz, Juan"),
         ("THOMAS B.LI", "THOMAS B. LI"),
         ("Ana M.Núñez", "Ana M. Núñez"),
+        ("ana ruiz", "ana ruiz"),
     ],
 )
 def test_clean_name_keeps_real_names(raw: str, expected: str) -> None:
@@ -661,6 +662,31 @@ def test_letter_name_with_a_comma(written: str, expected: str) -> None:
 )
 def test_letter_name_behind_ocr_noise(written: str, expected: str) -> None:
     lines = ["Dear colleague,", written, "DOB: 03/13/1977"]
+    fields = extract_letter_fields(_letter_document(lines))
+    assert fields["patient_name"].value == expected
+
+
+@pytest.mark.parametrize(
+    "printed", ["Recoger en el Centro de", "del Alo y Recoger en el", "How should we"]
+)
+def test_clean_name_rejects_printed_phrase(printed: str) -> None:
+    assert clean_name(printed) is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Re; Our client: William L. Szymanska", "Date of birth: 09/10/1961"],
+         "William L. Szymanska"),
+        (["realizado el 2026-01-19 a mi paciente Iñaki E, Echeverría",
+          "Luna, con fecha de nacimiento 26 noviembre 2019."],
+         "Iñaki E. Echeverría Luna"),
+        (["realizado el 5 de febrero de 2026 mi",
+          "a paciente Andrés Saldaña Ruiz, fecha de nacimiento 3 mayo 2022"],
+         "Andrés Saldaña Ruiz"),
+    ],
+)  # fmt: skip
+def test_letter_name_in_scrambled_text(lines: list[str], expected: str) -> None:
     fields = extract_letter_fields(_letter_document(lines))
     assert fields["patient_name"].value == expected
 

@@ -9,7 +9,12 @@ import string
 import numpy as np
 import pytest
 
-from classifiers.name_lexicon import census_names, repair_name_line, styled_like
+from classifiers.name_lexicon import (
+    census_names,
+    repair_name_line,
+    repair_print_confusions,
+    styled_like,
+)
 from classifiers.second_reader import ReadLine, ctc_log_likelihood
 from intake.types import Word
 
@@ -177,3 +182,16 @@ def test_repair_splits_no_lowercase_word() -> None:
     # DOMIN and GEE are both listed surnames.
     steps = clear("Lucia Domin") + [gap(0.3)] + clear("gee")
     assert repair_name_line(fake_line(steps)) == "Lucia Domingee"
+
+
+@pytest.mark.parametrize(
+    ("reading", "expected"),
+    [
+        ("Christopher Byme", "Christopher Byrne"),
+        ("CHRISTOPHER BYME", "CHRISTOPHER BYRNE"),
+        ("Ana Ruiz", "Ana Ruiz"),
+        ("Robert Oyelaran", "Robert Oyelaran"),
+    ],
+)
+def test_print_confusions_repaired(reading: str, expected: str) -> None:
+    assert repair_print_confusions(reading) == expected
