@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -241,6 +241,9 @@ def extract_letter_fields(document: Document) -> dict[str, FieldValue]:
         value = FieldValue(hit.value, confidence, page.number, bbox)
         if name == "patient_name":
             value = _reread_name(page, value, ocr)
+            if not page.has_text_layer and value.value:
+                # A text layer is not OCR, so it has no print confusions.
+                value = replace(value, value=repair_print_confusions(value.value))
         fields[name] = value
     full_text = "\n".join(text.text for text in texts)
     if all(_is_clear_print(page) for page in document.pages) and _has_body(full_text):
@@ -366,7 +369,6 @@ def _find_patient(text: str, index: int) -> _Hit | None:
             name = clean_name(repair_ocr_name(raw))
             if name is None or len(name.split()) < 2 or _is_stop_phrase(name):
                 continue
-            name = repair_print_confusions(name)
             score = confidence * (0.5 + 0.5 * name_plausibility(name))
             start = match.start(1)
             return _Hit(name, score, index, start, start + len(raw))

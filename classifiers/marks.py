@@ -542,7 +542,7 @@ def _stroke_at(
     neighbours, whose box a stroke belongs to is unknown, so 0 is returned.
     """
     others = [other for other in neighbours if not _same_box(other, box)]
-    if not others:
+    if not others or side < 2:
         return 0.0
     left, top, right, bottom = box
     window = clip_box((left - side, top - side, right + side, bottom + side), ink.shape)

@@ -78,18 +78,9 @@ corpus: the one right split ("EVEASHWORTH") cost 2.7, and the seven wrong
 ones that the lists allowed ("Thistle wood", "Achter berg", "Sor ear")
 cost 6.2 to 21."""
 CANDIDATE_LIMIT = 40
-PRINT_CONFUSIONS = (
-    ("M", "RN"),
-    ("RN", "M"),
-    ("CL", "D"),
-    ("D", "CL"),
-    ("LI", "H"),
-    ("H", "LI"),
-    ("VV", "W"),
-    ("W", "VV"),
-)
-"""Letter groups that tesseract reads for one another in print, as
-(read, printed) pairs of capitals."""
+COMMON_SURNAME_RANK = 5000
+"""Census rank a surname must reach to be put in for a printed "m" read
+in place of "rn" ("Byrne" is 1224th)."""
 
 _LETTERS = re.compile(r"^[^\W\d_]+$")
 _NAME_AND_INITIAL = re.compile(r"([^\W\d_]{2,})([A-Z])\.")
@@ -334,9 +325,14 @@ def _best_name(
         trial = list(tokens)
         trial[index] = trial[index][:start] + spelled + trial[index][end:]
         trial_score = line.log_likelihood(" ".join(trial))
-        if trial_score is not None:
-            belief = trial_score + lists.log_prior(name, is_given_name)
-            scored.append((belief, trial_score, spelled))
+        if trial_score is None:
+            continue
+        # A short name goes in only for a letter the image barely shows:
+        # "Liam" read clearly must not become "Lia".
+        if len(name) < MIN_NAME_LETTERS and score - trial_score > MAX_COST_KNOWN:
+            continue
+        belief = trial_score + lists.log_prior(name, is_given_name)
+        scored.append((belief, trial_score, spelled))
     if not scored:
         return None
 
@@ -395,28 +391,31 @@ def _name_parts(token: str) -> list[tuple[int, int]]:
 
 
 def repair_print_confusions(name: str) -> str:
-    """Undo OCR's letter-shape confusions of print in a name's unlisted words.
+    """Put back a printed "rn" that OCR read as "m" in a name's surname words.
 
-    Tesseract may read a printed "rn" as "m" ("Byme" for "Byrne") or "cl"
-    as "d", among the pairs of ``PRINT_CONFUSIONS``. A word of at least
-    ``MIN_NAME_LETTERS`` letters that is not a listed name is replaced when
-    exactly one swap of one such pair makes it a listed name.
+    Tesseract may read a printed "rn" as "m" ("Byme" for "Byrne"). The
+    census lists miss many right names, so a word is changed only where it
+    is unlisted, is not the given name, and the swap makes exactly one of
+    the ``COMMON_SURNAME_RANK`` most common surnames.
     """
     lists = census_names()
     words = name.split(" ")
-    for index, word in enumerate(words):
+    for index, word in enumerate(words[1:], start=1):
         key = fold_text(word).upper()
-        if len(key) < MIN_NAME_LETTERS or not key.isalpha() or key in lists.every:
+        # Folding may change the length ("ß" to "SS"), which styling cannot follow.
+        if len(key) != len(word) or len(key) < MIN_NAME_LETTERS or not key.isalpha():
             continue
-        listed = {
+        if key in lists.every:
+            continue
+        common = {
             variant
-            for wrong, right in PRINT_CONFUSIONS
-            for variant in _swaps(key, wrong, right)
-            if variant in lists.every
+            for variant in _swaps(key, "M", "RN")
+            if lists.surname_ranks.get(variant, COMMON_SURNAME_RANK + 1)
+            <= COMMON_SURNAME_RANK
         }
-        if len(listed) == 1:
-            words[index] = styled_like(listed.pop(), word)
-            log.debug("name word repaired from a print confusion")
+        if len(common) == 1:
+            words[index] = styled_like(common.pop(), word)
+            log.debug("surname repaired from a print confusion")
     return " ".join(words)
 
 

@@ -10,9 +10,9 @@ of a file has its fields, a weakly read name takes the spelling of a
 clearly better reading of the same name on another document of the file.
 
 Two patients' forms may share a file. So a reading is replaced only when
-both documents give the same date of birth, and only when the names do
-not differ in a way that makes them two people. A twin "Mario" beside
-"Maria" stays as read.
+both documents give the same date of birth and the same given name, and
+only when the names do not differ in a way that makes them two people. A
+twin "Mario" beside "Maria" stays as read, misread or not.
 """
 
 from __future__ import annotations
@@ -92,7 +92,24 @@ def _better_reading(name: FieldValue, other: FieldValue) -> bool:
         return False
     if fuzz.ratio(key, other_key) < SAME_NAME_MIN:
         return False
+    if not _same_given_name(key.split(), other_key.split()):
+        return False
     return not _may_be_another_person(key.split(), other_key.split())
+
+
+def _same_given_name(words: list[str], other_words: list[str]) -> bool:
+    """Return True when both readings start with the same given name.
+
+    Twins share a surname and a birth date, so a given name read two ways
+    may be two people ("Marjo", a misread "Mario", beside "Maria"). Only
+    the rest of the name is taken from the other reading. A given name run
+    together with the next word ("BETHLI" for "BETH LI") counts as the same.
+    """
+    if not words or not other_words:
+        return False
+    if words[0] == other_words[0]:
+        return True
+    return len(other_words) >= 2 and words[0] == other_words[0] + other_words[1]
 
 
 def _may_be_another_person(words: list[str], other_words: list[str]) -> bool:

@@ -218,6 +218,15 @@ def test_tick_mostly_outside_box_is_probably_marked() -> None:
     assert confidence < MIN_CHECK_CONFIDENCE
 
 
+def test_flat_box_has_no_stroke() -> None:
+    image, _, neighbours = _box_column(40)
+    flat = (40, 80, 70, 80)
+
+    mark = measure_box(ink_map(image), flat, neighbours=[*neighbours, flat])
+
+    assert mark.stroke == 0.0
+
+
 def test_short_dash_beside_box_is_unsure() -> None:
     image, draw, neighbours = _box_column(40)
     draw.line([(66, 104), (78, 96)], fill=0, width=3)

@@ -120,8 +120,10 @@ def test_repair_drops_stray_letter_from_short_name() -> None:
 
 
 def test_repair_keeps_clear_letter_in_short_name() -> None:
-    steps = clear("David Ksim", share=0.999)
+    steps = clear("David Ksim", share=0.99)
     assert repair_name_line(fake_line(steps)) == "David Ksim"
+    steps = clear("Liam Smith", share=0.99)
+    assert repair_name_line(fake_line(steps)) == "Liam Smith"
 
 
 def test_repair_without_probabilities() -> None:
@@ -191,6 +193,9 @@ def test_repair_splits_no_lowercase_word() -> None:
         ("CHRISTOPHER BYME", "CHRISTOPHER BYRNE"),
         ("Ana Ruiz", "Ana Ruiz"),
         ("Robert Oyelaran", "Robert Oyelaran"),
+        ("Liam Smith", "Liam Smith"),
+        ("Sami Naim", "Sami Naim"),
+        ("Ana Liaßler", "Ana Liaßler"),
     ],
 )
 def test_print_confusions_repaired(reading: str, expected: str) -> None:

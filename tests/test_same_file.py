@@ -63,6 +63,19 @@ def test_twins_keep_their_names() -> None:
     assert _names(documents) == ["Mario Garcia", "Maria Garcia"]
 
 
+def test_twin_misread_keeps_given_name() -> None:
+    # "Marjo" is the twin Mario misread, and "Ethan" shares nothing with
+    # "Emma": neither reading may take the other twin's name.
+    for weak, other in (
+        ("Marjo Garcia", "Maria Garcia"),
+        ("Ethan Williams", "Emma Williams"),
+    ):
+        documents = [_form(weak, 0.7, "2015-02-01"), _form(other, 0.95, "2015-02-01")]
+        reconcile_patient_names(documents)
+
+        assert _names(documents) == [weak, other]
+
+
 def test_close_confidences_keep_readings() -> None:
     documents = [
         _form("Oliver Thistlewoad", 0.96, "1949-10-06"),
