@@ -494,7 +494,9 @@ def _surrounding_sides(
     """Count the sides of a box with pen ink in the band just beyond them.
 
     ``reach`` gives how far the right band and the top and bottom bands
-    reach, in box sides. Straight printed lines are erased first.
+    reach, in box sides. Straight printed lines are erased first. The top
+    and bottom bands start at the box's left edge, so a line or bracket in
+    the margin that just passes the box's corners is one side, not three.
     """
     left, top, right, bottom = box
     gap = max(2, side // 8)
@@ -502,8 +504,8 @@ def _surrounding_sides(
     bands = (
         (left - side, top - side // 3, left - gap, bottom + side // 3),
         (right + gap, top, right + across, bottom),
-        (left - side // 3, top - along, right + side // 3, top - gap),
-        (left - side // 3, bottom + gap, right + side // 3, bottom + along),
+        (left, top - along, right + side // 3, top - gap),
+        (left, bottom + gap, right + side // 3, bottom + along),
     )
     # Printed lines are erased over a window wider than the bands, where a
     # line crossing a band is seen at its full length. The arc of a circle

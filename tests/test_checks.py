@@ -227,6 +227,19 @@ def test_flat_box_has_no_stroke() -> None:
     assert mark.stroke == 0.0
 
 
+def test_bracket_left_of_box_is_not_circle() -> None:
+    # A "[" in the margin, its ends just above and below the box, touches
+    # three bands around it but goes around nothing.
+    image, draw, neighbours = _box_column(40)
+    draw.line([(36, 62), (30, 62), (30, 108), (36, 108)], fill=0, width=3)
+    ink = ink_map(image)
+
+    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+
+    assert mark.surround < 3
+    assert judge_box(mark)[0] is not True
+
+
 def test_short_dash_beside_box_is_unsure() -> None:
     image, draw, neighbours = _box_column(40)
     draw.line([(66, 104), (78, 96)], fill=0, width=3)
