@@ -25,7 +25,12 @@ from datetime import date
 from functools import lru_cache
 
 from classifiers.extract import form_regions, read_field
-from classifiers.form_regions import FieldRegion, FormRegions, page_ink
+from classifiers.form_regions import (
+    CheckboxRegion,
+    FieldRegion,
+    FormRegions,
+    page_ink,
+)
 from classifiers.lines import PageText, union_boxes
 from classifiers.marks import BoxMark, InkMeasure, measure_box, measure_ink
 from classifiers.nlp import PhraseFinder
@@ -339,16 +344,12 @@ def check_xray_box(page: Page, regions: FormRegions) -> Check:
             evidence,
             detail="checkbox not found",
         )
-    others = [other.box for other in regions.information_boxes if other.box]
-    mark = measure_box(
-        page_ink(page),
-        box.box,
-        min_speck=_speck_size(page) // 2,
-        neighbours=others,
-        labels=[box.label] if box.label else [],
-    )
+    mark = measure_checklist_box(page, regions, box)
     passed, confidence = judge_box(mark)
-    detail = f"fill={mark.fill:.3f} outside={mark.outside:.3f} around={mark.surround}"
+    detail = (
+        f"fill={mark.fill:.3f} outside={mark.outside:.3f} around={mark.surround} "
+        f"stroke={mark.stroke:.2f}"
+    )
     return Check(
         "xray_scan_reports_checked",
         passed,
@@ -357,6 +358,16 @@ def check_xray_box(page: Page, regions: FormRegions) -> Check:
         box.box,
         detail=detail,
     )
+
+
+def measure_checklist_box(
+    page: Page, regions: FormRegions, box: CheckboxRegion
+) -> BoxMark:
+    """Measure one found box of the checklist, its label and other boxes left out."""
+    assert box.box is not None
+    squares = [other.box for other in regions.information_boxes if other.box]
+    labels = [box.label] if box.label else []
+    return measure_box(page_ink(page), box.box, _speck_size(page) // 2, squares, labels)
 
 
 def judge_box(mark: BoxMark) -> tuple[bool | None, float]:
@@ -396,13 +407,10 @@ def check_information(page: Page, regions: FormRegions) -> Check:
             None,
             detail="no checklist boxes found",
         )
-    ink = page_ink(page)
-    speck = _speck_size(page) // 2
     results = []
     for box in found:
         assert box.box is not None
-        labels = [box.label] if box.label else []
-        mark = measure_box(ink, box.box, speck, neighbours=squares, labels=labels)
+        mark = measure_checklist_box(page, regions, box)
         results.append((judge_box(mark), box.box))
     marked = [(conf, square) for (passed, conf), square in results if passed]
     if marked:

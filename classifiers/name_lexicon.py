@@ -319,7 +319,8 @@ def _best_name(
     )
     scored = []
     for name, distance, _ in found:
-        if len(name) < MIN_NAME_LETTERS and not _one_letter_added(name, key, distance):
+        short = len(name) < MIN_NAME_LETTERS
+        if short and not _one_letter_added(name, key, distance):
             continue
         spelled = styled_like(name, part)
         trial = list(tokens)
@@ -329,7 +330,7 @@ def _best_name(
             continue
         # A short name goes in only for a letter the image barely shows:
         # "Liam" read clearly must not become "Lia".
-        if len(name) < MIN_NAME_LETTERS and score - trial_score > MAX_COST_KNOWN:
+        if short and score - trial_score > MAX_COST_KNOWN:
             continue
         belief = trial_score + lists.log_prior(name, is_given_name)
         scored.append((belief, trial_score, spelled))

@@ -187,14 +187,17 @@ def test_circle_kept_where_label_word_joins_box() -> None:
     assert judge_box(mark)[0] is True
 
 
-def test_tick_beside_box_is_probably_marked() -> None:
+def _mark_middle_box(stroke: list[tuple[int, int]], width: int = 3) -> BoxMark:
+    """Draw one pen stroke over the column of three boxes and measure the middle one."""
+    image, draw, neighbours = _box_column(40)
+    draw.line(stroke, fill=0, width=width)
+    return measure_box(ink_map(image), neighbours[1], neighbours=neighbours)
+
+
+def test_tick_beside_box_weakly_marked() -> None:
     # The tick's vertex is under the middle box's bottom edge and its long
     # arm runs up past the right side, so the box's inside stays empty.
-    image, draw, neighbours = _box_column(40)
-    draw.line([(63, 98), (70, 106), (100, 64)], fill=0, width=3)
-    ink = ink_map(image)
-
-    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+    mark = _mark_middle_box([(63, 98), (70, 106), (100, 64)])
     passed, confidence = judge_box(mark)
 
     assert mark.fill <= 0.02
@@ -202,14 +205,10 @@ def test_tick_beside_box_is_probably_marked() -> None:
     assert confidence < MIN_CHECK_CONFIDENCE
 
 
-def test_tick_mostly_outside_box_is_probably_marked() -> None:
+def test_tick_mostly_outside_weakly_marked() -> None:
     # Only the tick's short arm is inside the box, and its long arm leaves
     # on the right side alone.
-    image, draw, neighbours = _box_column(40)
-    draw.line([(57, 88), (63, 97), (90, 60)], fill=0, width=2)
-    ink = ink_map(image)
-
-    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+    mark = _mark_middle_box([(57, 88), (63, 97), (90, 60)], width=2)
     passed, confidence = judge_box(mark)
 
     assert 0.02 < mark.fill < 0.07
@@ -230,22 +229,14 @@ def test_flat_box_has_no_stroke() -> None:
 def test_bracket_left_of_box_is_not_circle() -> None:
     # A "[" in the margin, its ends just above and below the box, touches
     # three bands around it but goes around nothing.
-    image, draw, neighbours = _box_column(40)
-    draw.line([(36, 62), (30, 62), (30, 108), (36, 108)], fill=0, width=3)
-    ink = ink_map(image)
-
-    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+    mark = _mark_middle_box([(36, 62), (30, 62), (30, 108), (36, 108)])
 
     assert mark.surround < 3
     assert judge_box(mark)[0] is not True
 
 
 def test_short_dash_beside_box_is_unsure() -> None:
-    image, draw, neighbours = _box_column(40)
-    draw.line([(66, 104), (78, 96)], fill=0, width=3)
-    ink = ink_map(image)
-
-    mark = measure_box(ink, neighbours[1], neighbours=neighbours)
+    mark = _mark_middle_box([(66, 104), (78, 96)])
 
     assert mark.stroke < 0.7
     assert judge_box(mark)[0] is None

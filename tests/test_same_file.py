@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from classifiers.same_file import reconcile_patient_names, share_legal_request
 from intake.types import Document, FieldValue
 
@@ -33,57 +35,28 @@ def test_weak_reading_takes_better_spelling() -> None:
     assert replaced.bbox == (0, 0, 9, 9)
 
 
-def test_different_birth_dates_keep_readings() -> None:
-    documents = [
-        _form("Thomas Szymaliska", 0.7, "1969-07-06"),
-        _form("Thomas Szymańska", 0.99, "1969-07-16"),
-    ]
+@pytest.mark.parametrize(
+    "readings",
+    [
+        # Different birth dates, or one missing: maybe two people.
+        [("Thomas Szymaliska", 0.7, "1969-07-06"), ("Thomas Szymańska", 0.99, "1969-07-16")],
+        [("Thomas Szymaliska", 0.7, None), ("Thomas Szymańska", 0.99, "1969-07-06")],
+        # Twins share the surname and birth date. "Marjo" is the twin Mario
+        # misread, and "Ethan" shares nothing with "Emma".
+        [("Mario Garcia", 0.7, "2015-02-01"), ("Maria Garcia", 0.99, "2015-02-01")],
+        [("Marjo Garcia", 0.7, "2015-02-01"), ("Maria Garcia", 0.95, "2015-02-01")],
+        [("Ethan Williams", 0.7, "2015-02-01"), ("Emma Williams", 0.95, "2015-02-01")],
+        # Neither reading is clearly better.
+        [("Oliver Thistlewoad", 0.96, "1949-10-06"), ("Oliver Thistlewood", 0.97, "1949-10-06")],
+    ],
+)  # fmt: skip
+def test_doubtful_pairs_keep_readings(
+    readings: list[tuple[str, float, str | None]],
+) -> None:
+    documents = [_form(*reading) for reading in readings]
     reconcile_patient_names(documents)
 
-    assert _names(documents) == ["Thomas Szymaliska", "Thomas Szymańska"]
-
-
-def test_missing_birth_date_keeps_reading() -> None:
-    documents = [
-        _form("Thomas Szymaliska", 0.7, None),
-        _form("Thomas Szymańska", 0.99, "1969-07-06"),
-    ]
-    reconcile_patient_names(documents)
-
-    assert _names(documents)[0] == "Thomas Szymaliska"
-
-
-def test_twins_keep_their_names() -> None:
-    documents = [
-        _form("Mario Garcia", 0.7, "2015-02-01"),
-        _form("Maria Garcia", 0.99, "2015-02-01"),
-    ]
-    reconcile_patient_names(documents)
-
-    assert _names(documents) == ["Mario Garcia", "Maria Garcia"]
-
-
-def test_twin_misread_keeps_given_name() -> None:
-    # "Marjo" is the twin Mario misread, and "Ethan" shares nothing with
-    # "Emma": neither reading may take the other twin's name.
-    for weak, other in (
-        ("Marjo Garcia", "Maria Garcia"),
-        ("Ethan Williams", "Emma Williams"),
-    ):
-        documents = [_form(weak, 0.7, "2015-02-01"), _form(other, 0.95, "2015-02-01")]
-        reconcile_patient_names(documents)
-
-        assert _names(documents) == [weak, other]
-
-
-def test_close_confidences_keep_readings() -> None:
-    documents = [
-        _form("Oliver Thistlewoad", 0.96, "1949-10-06"),
-        _form("Oliver Thistlewood", 0.97, "1949-10-06"),
-    ]
-    reconcile_patient_names(documents)
-
-    assert _names(documents) == ["Oliver Thistlewoad", "Oliver Thistlewood"]
+    assert _names(documents) == [name for name, _, _ in readings]
 
 
 def test_two_rival_spellings_keep_reading() -> None:

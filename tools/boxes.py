@@ -15,10 +15,8 @@ import pickle
 from collections import Counter
 from pathlib import Path
 
-from classifiers.checks import _speck_size, judge_box
+from classifiers.checks import judge_box, measure_checklist_box
 from classifiers.extract import form_regions
-from classifiers.form_regions import page_ink
-from classifiers.marks import measure_box
 from classifiers.split import split_documents
 
 OPTION_ALIASES = {"xray": "xray_scan_reports"}
@@ -64,13 +62,10 @@ def main() -> None:
             page, regions = located
             ids = options.get(truth.get("edition") or "", {})
             ticked = {ids.get(i, i) for i in truth["notes"].get("checked", [])}
-            squares = [b.box for b in regions.information_boxes if b.box]
-            ink, speck = page_ink(page), _speck_size(page) // 2
             for found in regions.information_boxes:
                 if found.box is None or found.option == "information":
                     continue
-                labels = [found.label] if found.label else []
-                mark = measure_box(ink, found.box, speck, squares, labels)
+                mark = measure_checklist_box(page, regions, found)
                 passed, confidence = judge_box(mark)
                 # Boxes found by their label name the x-ray option "xray".
                 option = OPTION_ALIASES.get(found.option, found.option)
