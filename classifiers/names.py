@@ -98,6 +98,8 @@ def clean_name(text: str) -> str | None:
         return None
     # Two small-letter words that are not particles, among capitalized ones,
     # make a phrase of print ("Recoger en el Centro"), not a name.
+    # NOTE: names with particles missing from PARTICLES ("dos", "e", "op")
+    # are rejected here too ("María da Graça dos Santos e Silva").
     lower = [w for w in words if w[0].islower() and _fold_word(w) not in PARTICLES]
     if len(lower) >= 2 and len(lower) < len(words):
         return None

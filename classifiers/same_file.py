@@ -101,9 +101,9 @@ def _same_given_name(words: list[str], other_words: list[str]) -> bool:
     """Return True when both readings start with the same given name.
 
     Twins share a surname and a birth date, so a given name read two ways
-    may be two people ("Marjo", a misread "Mario", beside "Maria"). Only
-    the rest of the name is taken from the other reading. A given name run
-    together with the next word ("BETHLI" for "BETH LI") counts as the same.
+    may be two people ("Marjo", a misread "Mario", beside "Maria"). So only
+    the rest of the name may differ. A given name run together with the
+    next word ("BETHLI" for "BETH LI") counts as the same.
     """
     if not words or not other_words:
         return False

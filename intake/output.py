@@ -36,6 +36,8 @@ def document_record(document: Document, source: str) -> dict[str, Any]:
 
 
 def _checks(document: Document) -> dict[str, Any]:
+    # NOTE: a reading below decide.MIN_CHECK_CONFIDENCE is still output as
+    # true or false, and only the document's reasons show that it is weak.
     checks: dict[str, Any] = {name: None for name in OUTPUT_CHECKS}
     signed = document.checks.get("signed")
     if signed is not None:
