@@ -676,3 +676,21 @@ def test_box_found_after_label_with_slash() -> None:
     assert [word.text for word in label] == [word.text for word in words]
     assert found.box is not None
     assert abs(found.box[0] - 1105) <= 4
+
+
+def test_scanned_tick_beside_box_goes_to_review() -> None:
+    # A sample scan whose third-party form on page 4 has its x-ray tick
+    # drawn under and right of the box, the box's inside left empty.
+    from intake.pipeline import analyse_pages
+    from intake.settings import Settings
+
+    scan = Path(__file__).parent.parent / "samples" / "corpus" / "scan-0023.pdf"
+    documents = analyse_pages(scan, Settings.from_env(workers=1), TODAY)
+    form = next(d for d in documents if d.page_numbers == [4])
+    check = form.checks["xray_scan_reports_checked"]
+
+    assert form.doc_type == "third_party_release"
+    assert check.passed is True
+    assert check.confidence < MIN_CHECK_CONFIDENCE
+    assert form.status == "needs_review"
+    assert "xray_box_uncertain" in form.reasons
