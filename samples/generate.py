@@ -38,7 +38,7 @@ from reportlab.pdfgen.canvas import Canvas
 from intake.forms import Layout, LayoutError, all_layouts, list_form_ids
 from intake.reasons import Reason
 from samples import GENERATOR_VERSION
-from samples.layout import PAGE_HEIGHT, PAGE_WIDTH
+from samples.layout import PAGE_HEIGHT, PAGE_WIDTH, SampleCanvas
 from samples.plan import CorpusPlan, Source, plan_corpus
 from samples.transports import (
     FaxHeader,
@@ -103,7 +103,8 @@ def compose_pdf(documents: list[SampleDocument],
         The PDF bytes and, per document, its 1-based page numbers.
     """
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
+    canvas = SampleCanvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
+                          invariant=1)
     total = sum(len(document.pages) for document in documents)
     spans: list[list[int]] = []
     number = 0

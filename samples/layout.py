@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import getAscentDescent
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from intake.forms import wrap_text
@@ -37,6 +42,70 @@ class Block:
     height: float
     draw: BlockDrawer
     keep_with_next: bool = False
+
+
+LIBERATION = Path("/usr/share/fonts/truetype/liberation")
+STANDARD_TWINS = {
+    "Helvetica": "LiberationSans-Regular",
+    "Helvetica-Bold": "LiberationSans-Bold",
+    "Helvetica-Oblique": "LiberationSans-Italic",
+    "Times-Roman": "LiberationSerif-Regular",
+    "Times-Bold": "LiberationSerif-Bold",
+    "Courier": "LiberationMono-Regular",
+    "Courier-Bold": "LiberationMono-Bold",
+}
+"""The Liberation font with the same letter widths as each PDF standard font."""
+
+
+class SampleCanvas(Canvas):
+    """A canvas that draws every letter of a name, such as the "ń" of Szymańska.
+
+    reportlab draws the PDF standard fonts (Helvetica, Times, Courier) in
+    the WinAnsi encoding, which lacks "ń", so that letter came out as a
+    black box no reader could read. A string with a letter outside that
+    encoding is drawn in the embedded Liberation font of the same widths.
+    Every other string is drawn as before.
+    """
+
+    def drawString(self, x: float, y: float, text: str, *args, **kwargs):
+        with self._font_for(text):
+            super().drawString(x, y, text, *args, **kwargs)
+
+    def drawRightString(self, x: float, y: float, text: str, *args, **kwargs):
+        with self._font_for(text):
+            super().drawRightString(x, y, text, *args, **kwargs)
+
+    def drawCentredString(self, x: float, y: float, text: str, *args, **kwargs):
+        with self._font_for(text):
+            super().drawCentredString(x, y, text, *args, **kwargs)
+
+    @contextmanager
+    def _font_for(self, text: str) -> Iterator[None]:
+        twin = STANDARD_TWINS.get(self._fontname)
+        if twin is None or _in_winansi(text):
+            yield
+            return
+        font, size = self._fontname, self._fontsize
+        self.setFont(_embedded(twin), size)
+        try:
+            yield
+        finally:
+            self.setFont(font, size)
+
+
+def _in_winansi(text: str) -> bool:
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@cache
+def _embedded(twin: str) -> str:
+    """Register the Liberation font ``twin`` with reportlab and return its name."""
+    pdfmetrics.registerFont(TTFont(twin, str(LIBERATION / f"{twin}.ttf")))
+    return twin
 
 
 def flip(y: float) -> float:

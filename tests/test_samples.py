@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import random
@@ -20,6 +21,7 @@ from intake.reasons import Reason
 from intake.types import DOC_TYPES, STATUSES
 from samples.dates import format_date
 from samples.generate import generate, main, render_source, select_editions
+from samples.layout import PAGE_HEIGHT, PAGE_WIDTH, SampleCanvas
 from samples.pen import choose_font
 from samples.plan import plan_corpus
 from samples.truth import FIELD_KEYS, SampleDocument, expected_status
@@ -287,6 +289,24 @@ def test_font_choice_covers_accents() -> None:
     for _ in range(30):
         font = choose_font(rng, "Zoë Ibáñez Muñoz")
         assert font.covers("Zoë Ibáñez Muñoz"), font.name
+
+
+def test_typed_text_draws_letters_outside_winansi() -> None:
+    # The standard fonts' encoding has no "ń"; it was drawn as a black box.
+    buffer = io.BytesIO()
+    canvas = SampleCanvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(72, 700, "Patient: Zoë Szymańska")
+    canvas.drawRightString(540, 680, "Patient: Zoe Lovland")
+    canvas.save()
+    with pdfplumber.open(buffer) as pdf:
+        page = pdf.pages[0]
+        # An embedded subset is named "AAAAAA+LiberationSans".
+        fonts = {line["text"]: {c["fontname"].split("+")[-1] for c in line["chars"]}
+                 for line in page.extract_text_lines()}
+    assert fonts["Patient: Zoë Szymańska"] == {"LiberationSans"}
+    assert fonts["Patient: Zoe Lovland"] == {"Helvetica"}
+    assert canvas._fontname == "Helvetica"
 
 
 def test_font_choice_covers_accents_beside_a_multiline_address() -> None:
