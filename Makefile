@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 OUT := out
 CORPUS := samples/corpus
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa \
+	tesseract-ocr-script-latn \
 	tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation \
 	fonts-freefont-ttf fonts-dkg-handwriting fonts-breip fonts-femkeklaver \
 	fonts-humor-sans fonts-dancingscript fonts-comic-neue

@@ -33,11 +33,14 @@ from classifiers.names import (
 )
 from intake.errors import OcrError, OcrTimeoutError
 from intake.types import Document, FieldValue, Page
-from ocr.tesseract import read_region
+from ocr.tesseract import first_installed, read_region
 
 log = logging.getLogger(__name__)
 
-NAME_REREAD_LANGUAGES = "spa+eng"
+NAME_REREAD_LANGUAGES = ("Latin", "spa+eng")
+"""Models for reading a typed name again, best first. The Latin-script model
+reads the letters of every European language ("ø", "ń", "ë"); English and
+Spanish serve where it is not installed."""
 SINGLE_LINE_PSM = 7
 NAME_REREAD_TIMEOUT = 10.0
 """Seconds tesseract may take to read one name line again."""
@@ -252,19 +255,21 @@ def extract_letter_fields(document: Document) -> dict[str, FieldValue]:
 
 
 def _reread_name(page: Page, value: FieldValue, page_ocr: float) -> FieldValue:
-    """Read a typed patient name again, alone on its line, in Spanish and English.
+    """Read a typed patient name again, alone on its line, with the Latin-script model.
 
     The page is read with one language model, and the English one turns
     the accents of Spanish names into other letters ("Mufioz" for "Muñoz",
-    "Saldaiia" for "Saldaña"). So the name's own line is read again with
-    both models. The new reading is kept when tesseract is surer of it
-    and it is still the same name, misreadings aside.
+    "Saldaiia" for "Saldaña"), as both turn "ø" into "é". So the name's own
+    line is read again with the model of every Latin-script language. The
+    new reading is kept when tesseract is surer of it and it is still the
+    same name, misreadings aside.
     """
     if page.has_text_layer or value.bbox is None or not value.value:
         return value
     try:
         words = read_region(
-            page.image, value.bbox, NAME_REREAD_LANGUAGES, SINGLE_LINE_PSM,
+            page.image, value.bbox, first_installed(NAME_REREAD_LANGUAGES),
+            SINGLE_LINE_PSM,
             NAME_REREAD_TIMEOUT, source=page.source, page_number=page.number,
         )  # fmt: skip
     except (OcrError, OcrTimeoutError) as error:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import time
+from functools import cache
 from pathlib import Path
 
 import pytesseract
@@ -115,6 +117,37 @@ def read_words(
         ) from error
 
     return _parse_words(data)
+
+
+@cache
+def installed_languages() -> frozenset[str]:
+    """Return the names of the installed tesseract models, or none without tesseract.
+
+    pytesseract's own list leaves out the script models, whose names are
+    capitalized ("Latin"), so tesseract is asked directly.
+    """
+    try:
+        listing = subprocess.run(
+            [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    # The first line names the folder, and each further line names one model.
+    return frozenset(line.strip() for line in listing.stdout.splitlines()[1:])
+
+
+def first_installed(choices: tuple[str, ...]) -> str:
+    """Return the first of ``choices`` ("Latin", "spa+eng") whose models are all installed.
+
+    The last choice is returned when none is, so that reading it names the
+    missing model in its error.
+    """
+    installed = installed_languages()
+    for lang in choices:
+        if all(part in installed for part in lang.split("+")):
+            return lang
+    return choices[-1]
 
 
 def read_region(

@@ -13,7 +13,7 @@ from intake.errors import OcrError, OcrTimeoutError
 from intake.settings import Settings
 from ocr.language import detect_language
 from ocr.reader import read_file
-from ocr.tesseract import read_region, read_words
+from ocr.tesseract import first_installed, installed_languages, read_region, read_words
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
 CASES = DATA / "cases"
@@ -111,6 +111,13 @@ def test_unknown_language_raises_ocr_error() -> None:
 
     assert "fax.tif" in str(caught.value)
     assert caught.value.__cause__ is not None
+
+
+def test_first_installed_skips_missing_models() -> None:
+    assert {"eng", "spa"} <= installed_languages()
+    assert first_installed(("xxx", "spa+xxx", "spa+eng")) == "spa+eng"
+    # With none installed, the last is read, so its error names the model.
+    assert first_installed(("xxx", "yyy")) == "yyy"
 
 
 def test_tesseract_timeout_raises_ocr_timeout() -> None:
