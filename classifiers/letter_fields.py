@@ -25,7 +25,6 @@ from classifiers.dates import DateReading, find_dates, fold_text
 from classifiers.lines import PageText, union_boxes, visual_rows
 from classifiers.name_lexicon import repair_print_confusions
 from classifiers.names import (
-    PARTICLES,
     clean_name,
     name_plausibility,
     normalize_name,
@@ -57,7 +56,7 @@ _NAME_WORD = (
     rf"(?:[{_UPPER}]\.|[{_UPPER}],(?=[ \t]+[{_UPPER}])"
     rf"|(?:[{_UPPER}]|l(?=[a-z]))[^\W\d_]*(?:['’\-][^\W\d_]+)*)"
 )
-_PARTICLE = "(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"
+_PARTICLE = r"(?:de|del|la|las|los|y|van|von|da|di|du|le)"
 
 
 def _name_pattern(after_first: str = "") -> str:

@@ -23,16 +23,13 @@ CREDENTIALS = frozenset(
 )
 """Degrees and credentials that follow a name, folded, without periods."""
 
-PARTICLES = frozenset(
-    "de del la las los y van von der den ter ten op da das dos e di du le st zu".split()
-)
-"""Lowercase words that belong inside a surname or join two ("dos Santos e Silva")."""
+PARTICLES = frozenset("de del la las los y van von der da di du le st".split())
+"""Lowercase words that belong inside a surname."""
 
 _TOKEN = re.compile(r"^[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?$")
 _INITIAL = re.compile(r"^[^\W\d_]\.?$")
 _LABEL_DEBRIS = re.compile(r"^[\s:;,._\-|]+|[\s:;,._\-|]+$")
 MAX_NAME_WORDS = 6
-"""Most words a name may have, particles not counted."""
 
 
 def strip_title(words: list[str]) -> list[str]:
@@ -90,8 +87,7 @@ def clean_name(text: str) -> str | None:
     text = _INITIAL_WITHOUT_SPACE.sub(r"\1. ", text)
     text, _ = split_credentials(text)
     words = strip_title(text.split())
-    particles = sum(_fold_word(word) in PARTICLES for word in words)
-    if not words or particles == len(words) or len(words) - particles > MAX_NAME_WORDS:
+    if not words or len(words) > MAX_NAME_WORDS:
         return None
     if not all(_TOKEN.match(word.rstrip(",")) for word in words):
         return None
@@ -102,6 +98,8 @@ def clean_name(text: str) -> str | None:
         return None
     # Two small-letter words that are not particles, among capitalized ones,
     # make a phrase of print ("Recoger en el Centro"), not a name.
+    # NOTE: names with particles missing from PARTICLES ("dos", "e", "op")
+    # are rejected here too ("María da Graça dos Santos e Silva").
     lower = [w for w in words if w[0].islower() and _fold_word(w) not in PARTICLES]
     if len(lower) >= 2 and len(lower) < len(words):
         return None

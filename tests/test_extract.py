@@ -163,9 +163,6 @@ def test_find_dates_returns_offsets_in_order() -> None:
         ("THOMAS B.LI", "THOMAS B. LI"),
         ("Ana M.Núñez", "Ana M. Núñez"),
         ("ana ruiz", "ana ruiz"),
-        ("María da Graça dos Santos e Silva", "María da Graça dos Santos e Silva"),
-        ("Jan op den Berg", "Jan op den Berg"),
-        ("Anna ter Horst", "Anna ter Horst"),
     ],
 )
 def test_clean_name_keeps_real_names(raw: str, expected: str) -> None:
