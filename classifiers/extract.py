@@ -21,6 +21,7 @@ representatives and attorneys on every copy.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import replace
@@ -35,9 +36,10 @@ from classifiers.dates import fold_text, parse_date
 from classifiers.form_regions import FieldRegion, FormRegions, locate_regions, page_ink
 from classifiers.layout_fit import LayoutFit
 from classifiers.lines import union_boxes
-from classifiers.marks import measure_ink
+from classifiers.marks import InkMeasure, measure_ink
 from classifiers.name_lexicon import repair_name_line
 from classifiers.names import (
+    PARTICLES,
     clean_name,
     name_plausibility,
     normalize_name,
@@ -294,6 +296,8 @@ def read_field(
     words = words_in_region(page, region)
     value = _value_from_words(page, region, words, language, "tesseract")
     if value is not None and value.confidence >= WEAK_FIELD_CONFIDENCE:
+        if region.role in NAME_FIELDS and SECOND_READER_ENABLED:
+            return _with_skipped_initials(page, region, words, value, language)
         return value
     if not SECOND_READER_ENABLED or not _has_writing(page, region):
         return value
@@ -314,6 +318,111 @@ def read_field(
     return value
 
 
+_INITIAL = re.compile(r"^[^\W\d_]\.?$")
+SKIPPED_WORD_HEIGHT = 0.5
+"""Height, as a share of the read words' median height, from which writing
+between them is taken for a word tesseract skipped."""
+SKIPPED_WORD_SPECK = 1 / 40
+"""Ink pieces smaller than this share of the read words' median height
+squared are fax specks, not a skipped word."""
+
+
+def _with_skipped_initials(
+    page: Page, region: FieldRegion, words: list[Word], value: FieldValue, language: str
+) -> FieldValue:
+    """Add the initials tesseract skipped in a name it read confidently.
+
+    Tesseract at times leaves out a short word of handwriting between two
+    it reads well (the "L." of "Oliver L. Greenberg"). When writing lies
+    between the words it read, RapidOCR reads the area too, and only the
+    initials its reading adds between those words are taken.
+    """
+    if not words or not _has_skipped_writing(page, region, words):
+        return value
+    try:
+        lines = read_crop_lines(page.image, region.reading_area, region.polygon)
+    except SecondReaderError as error:
+        log.warning("page %s: second reader failed: %s", page.number, error)
+        return value
+    second = _value_from_words(
+        page, region, [line.word for line in lines], language, "rapidocr"
+    )
+    merged = None if second is None else _insert_initials(value.value, second.value)
+    log.debug("page %s: name read again for writing between its words", page.number)
+    if merged is None:
+        return value
+    return replace(value, value=merged, bbox=union_boxes([value.bbox, second.bbox]))
+
+
+def _insert_initials(read: str, second: str) -> str | None:
+    """Return ``read`` with the initials ``second`` has between its words, or None.
+
+    Each other word of ``second`` must be the next word of ``read``, with
+    the same first letter and give or take a misread letter, and ``read``
+    keeps its spelling. An initial is a capital letter between two such
+    words, so a mark read before or after the name adds nothing.
+    """
+    mine, theirs = read.split(), second.split()
+    merged: list[str] = []
+    waiting: list[str] = []
+    index = 0
+    for word in theirs:
+        if index < len(mine) and _same_word(word, mine[index]):
+            merged.extend(waiting)
+            waiting = []
+            merged.append(mine[index])
+            index += 1
+        elif index > 0 and _is_initial(word):
+            waiting.append(word[0] + ".")
+        else:
+            return None
+    if index < len(mine) or waiting or len(merged) == len(mine):
+        return None
+    return " ".join(merged)
+
+
+def _same_word(word: str, other: str) -> bool:
+    first, second = normalize_name(word), normalize_name(other)
+    return first[:1] == second[:1] and fuzz.ratio(first, second) >= NAME_MATCH_MIN
+
+
+def _is_initial(word: str) -> bool:
+    return (
+        _INITIAL.match(word) is not None
+        and word[0].isupper()
+        and word[0].lower() not in PARTICLES
+    )
+
+
+def _has_skipped_writing(page: Page, region: FieldRegion, words: list[Word]) -> bool:
+    """Return True when writing as tall as a letter lies between two read words."""
+    height = int(np.median([word.bbox[3] - word.bbox[1] for word in words]))
+    pad = 3
+    ordered = sorted(words, key=lambda word: word.bbox[0])
+    for before, after in itertools.pairwise(ordered):
+        gap = (
+            before.bbox[2] + pad,
+            min(before.bbox[1], after.bbox[1]),
+            after.bbox[0] - pad,
+            max(before.bbox[3], after.bbox[3]),
+        )
+        if gap[2] - gap[0] < height * SKIPPED_WORD_HEIGHT:
+            continue
+        # Only a fill line runs the whole gap; a letter's stem must stay.
+        ink = _writing_in(
+            page,
+            gap,
+            rule_length=max(gap[2] - gap[0], 2 * height),
+            min_speck=round(height * height * SKIPPED_WORD_SPECK),
+        )
+        if (
+            ink.bbox is not None
+            and ink.bbox[3] - ink.bbox[1] >= height * SKIPPED_WORD_HEIGHT
+        ):
+            return True
+    return False
+
+
 def _value_from_words(
     page: Page, region: FieldRegion, words: list[Word], language: str, reader: str
 ) -> FieldValue | None:
@@ -330,15 +439,40 @@ def _value_from_words(
 
 
 def _has_writing(page: Page, region: FieldRegion) -> bool:
-    left, top, right, bottom = region.reading_area
-    measure = measure_ink(
-        page_ink(page),
-        (left, top, right, bottom),
+    ink = _writing_in(
+        page,
+        region.reading_area,
         ignore=[word.bbox for word in region.label_words],
-        rule_length=max(20, min((right - left) // 4, round(page.dpi * 0.6))),
         polygon=region.polygon,
     )
-    return measure.pixels > 0
+    return ink.pixels > 0
+
+
+def _writing_in(
+    page: Page,
+    area: BBox,
+    ignore: list[BBox] | None = None,
+    polygon: tuple[tuple[int, int], ...] | None = None,
+    min_speck: int = 6,
+    rule_length: int | None = None,
+) -> InkMeasure:
+    """Measure the writing in ``area`` once fill lines and the ``ignore`` boxes go.
+
+    Straight lines of ``rule_length`` pixels or more are fill lines. By
+    default that length is a quarter of the area's width, but at least 20
+    pixels and at most 0.6 inch.
+    """
+    left, top, right, bottom = area
+    if rule_length is None:
+        rule_length = max(20, min((right - left) // 4, round(page.dpi * 0.6)))
+    return measure_ink(
+        page_ink(page),
+        (left, top, right, bottom),
+        ignore=ignore or [],
+        rule_length=rule_length,
+        polygon=polygon,
+        min_speck=max(6, min_speck),
+    )
 
 
 def clean_value(role: str, text: str, language: str) -> tuple[str | None, float]:

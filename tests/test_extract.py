@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from PIL import Image, ImageDraw, ImageFont
 from reportlab.pdfgen.canvas import Canvas
 
 from classifiers.dates import find_dates, parse_date
-from classifiers.extract import detect_routing, extract_fields, read_field
+from classifiers.extract import (
+    _insert_initials,
+    detect_routing,
+    extract_fields,
+    read_field,
+)
 from classifiers.form_regions import locate_regions
 from classifiers.letter_fields import extract_letter_fields
 from classifiers.names import clean_name, normalize_name, split_credentials
@@ -392,6 +398,46 @@ def test_form_field_bbox_lies_in_page(third_party_page: Page) -> None:
         left, top, right, bottom = field.bbox
         assert 0 <= left < right <= width, name
         assert 0 <= top < bottom <= height, name
+
+
+def test_form_name_gets_initial_tesseract_skipped() -> None:
+    values = {**FORM_VALUES, "patient_name": "Oliver L. Greenberg"}
+    page = render_form_page("release_images_en", values)
+    # Tesseract at times leaves out a handwritten initial between two words.
+    first = next(i for i, word in enumerate(page.words) if word.text == "Oliver")
+    assert page.words[first + 1].text == "L."
+    sure = [
+        replace(page.words[first], conf=96.0),
+        replace(page.words[first + 2], conf=96.0),
+    ]
+    words = page.words[:first] + sure + page.words[first + 3 :]
+    page = replace(page, words=words)
+    document = Document(Path("form.pdf"), [page], doc_type="release_images")
+
+    name = extract_fields(document)["patient_name"]
+
+    assert name.value == "Oliver L. Greenberg"
+    assert name.reader == "tesseract"
+
+
+@pytest.mark.parametrize(
+    ("read", "second", "expected"),
+    [
+        ("Oliver Greenberg", "Oliver L. Greenbera", "Oliver L. Greenberg"),
+        ("Ana Ruiz", "Ana M Ruiz", "Ana M. Ruiz"),
+        ("Greenberg, Oliver", "Greenberg, Oliver L", None),
+        ("Oliver Greenberg", "Oliver Greenberg", None),
+        ("Oliver Greenberg", "Olivia Lee Greenberg", None),
+        ("Oliver Greenberg", "Oliver L.", None),
+        ("Oliver Greenberg", "Oliver Greenberg I.", None),
+        ("Oliver Greenberg", "X. Oliver Greenberg", None),
+        ("Oliver Greenberg", "Oliver l. Greenberg", None),
+        ("Ana Ruiz", "Ana R uiz", None),
+        ("Ana Ruiz Gomez", "Ana Ruiz Y Gomez", None),
+    ],
+)
+def test_insert_initials_only_adds_initials(read: str, second: str, expected) -> None:
+    assert _insert_initials(read, second) == expected
 
 
 SCORED_FIELDS = (
