@@ -37,7 +37,7 @@ from ocr.tesseract import first_installed, read_region
 
 log = logging.getLogger(__name__)
 
-NAME_REREAD_LANGUAGES = ("Latin", "spa+eng")
+NAME_REREAD_LANGUAGES = ("Latin", "script/Latin", "spa+eng")
 """Models for reading a typed name again, best first. The Latin-script model
 reads the letters of every European language ("ø", "ń", "ë"); English and
 Spanish serve where it is not installed."""

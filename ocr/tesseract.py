@@ -119,21 +119,27 @@ def read_words(
     return _parse_words(data)
 
 
-@cache
 def installed_languages() -> frozenset[str]:
     """Return the names of the installed tesseract models, or none without tesseract.
 
     pytesseract's own list leaves out the script models, whose names are
-    capitalized ("Latin"), so tesseract is asked directly.
+    capitalized ("Latin"), so tesseract is asked directly. A failed listing
+    is not kept, so a later call lists again.
     """
     try:
-        listing = subprocess.run(
-            [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
-            capture_output=True, text=True, timeout=30, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
+        return _listed_languages()
+    except (OSError, subprocess.SubprocessError):
         return frozenset()
-    # The first line names the folder, and each further line names one model.
+
+
+@cache
+def _listed_languages() -> frozenset[str]:
+    listing = subprocess.run(
+        [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    # The first line names the folder, and each further line names one model
+    # ("eng", or "script/Latin" for a model kept in a subfolder).
     return frozenset(line.strip() for line in listing.stdout.splitlines()[1:])
 
 

@@ -49,12 +49,17 @@ STANDARD_TWINS = {
     "Helvetica": "LiberationSans-Regular",
     "Helvetica-Bold": "LiberationSans-Bold",
     "Helvetica-Oblique": "LiberationSans-Italic",
+    "Helvetica-BoldOblique": "LiberationSans-BoldItalic",
     "Times-Roman": "LiberationSerif-Regular",
     "Times-Bold": "LiberationSerif-Bold",
+    "Times-Italic": "LiberationSerif-Italic",
+    "Times-BoldItalic": "LiberationSerif-BoldItalic",
     "Courier": "LiberationMono-Regular",
     "Courier-Bold": "LiberationMono-Bold",
+    "Courier-Oblique": "LiberationMono-Italic",
+    "Courier-BoldOblique": "LiberationMono-BoldItalic",
 }
-"""The Liberation font with the same letter widths as each PDF standard font."""
+"""The Liberation font with nearly the same letter widths as each PDF standard font."""
 
 
 class SampleCanvas(Canvas):
@@ -63,7 +68,7 @@ class SampleCanvas(Canvas):
     reportlab draws the PDF standard fonts (Helvetica, Times, Courier) in
     the WinAnsi encoding, which lacks "ń", so that letter came out as a
     black box no reader could read. A string with a letter outside that
-    encoding is drawn in the embedded Liberation font of the same widths.
+    encoding is drawn in the embedded Liberation font of nearly the same widths.
     Every other string is drawn as before.
     """
 
@@ -85,12 +90,12 @@ class SampleCanvas(Canvas):
         if twin is None or _in_winansi(text):
             yield
             return
-        font, size = self._fontname, self._fontsize
-        self.setFont(_embedded(twin), size)
+        font, size, leading = self._fontname, self._fontsize, self._leading
+        self.setFont(_embedded(twin), size, leading)
         try:
             yield
         finally:
-            self.setFont(font, size)
+            self.setFont(font, size, leading)
 
 
 def _in_winansi(text: str) -> bool:

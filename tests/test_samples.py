@@ -295,9 +295,12 @@ def test_typed_text_draws_letters_outside_winansi() -> None:
     # The standard fonts' encoding has no "ń"; it was drawn as a black box.
     buffer = io.BytesIO()
     canvas = SampleCanvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
-    canvas.setFont("Helvetica", 12)
+    canvas.setFont("Times-Italic", 12)
+    canvas.drawCentredString(300, 720, "Szymańska")
+    canvas.setFont("Helvetica", 12, leading=20)
     canvas.drawString(72, 700, "Patient: Zoë Szymańska")
     canvas.drawRightString(540, 680, "Patient: Zoe Lovland")
+    assert (canvas._fontname, canvas._leading) == ("Helvetica", 20)
     canvas.save()
     with pdfplumber.open(buffer) as pdf:
         page = pdf.pages[0]
@@ -306,7 +309,7 @@ def test_typed_text_draws_letters_outside_winansi() -> None:
                  for line in page.extract_text_lines()}
     assert fonts["Patient: Zoë Szymańska"] == {"LiberationSans"}
     assert fonts["Patient: Zoe Lovland"] == {"Helvetica"}
-    assert canvas._fontname == "Helvetica"
+    assert fonts["Szymańska"] == {"LiberationSerif-Italic"}
 
 
 def test_font_choice_covers_accents_beside_a_multiline_address() -> None:
