@@ -322,6 +322,9 @@ _INITIAL = re.compile(r"^[^\W\d_]\.?$")
 SKIPPED_WORD_HEIGHT = 0.5
 """Height, as a share of the read words' median height, from which writing
 between them is taken for a word tesseract skipped."""
+STRAY_LETTER_GAP = 2.0
+"""Gap, in read words' median heights, beyond which a lone letter beside a
+name is taken for a mark, not an initial."""
 SKIPPED_WORD_SPECK = 1 / 40
 """Ink pieces smaller than this share of the read words' median height
 squared are fax specks, not a skipped word."""
@@ -426,6 +429,8 @@ def _has_skipped_writing(page: Page, region: FieldRegion, words: list[Word]) -> 
 def _value_from_words(
     page: Page, region: FieldRegion, words: list[Word], language: str, reader: str
 ) -> FieldValue | None:
+    if region.role in NAME_FIELDS:
+        words = _without_stray_letters(words)
     if not words:
         return None
     text = join_words(words)
@@ -436,6 +441,34 @@ def _value_from_words(
         return None
     confidence = round(min(ocr_confidence, 1.0) * validity, 3)
     return FieldValue(value, confidence, page.number, bbox, reader)
+
+
+def _without_stray_letters(words: list[Word]) -> list[Word]:
+    """Drop the one-letter words that stand apart from the rest of a name.
+
+    A tick or cross beside a name is read as "X", "T" or "I", while an
+    initial is written as close to the name as its other words are.
+    """
+    if len(words) < 2:
+        return words
+    height = float(np.median([word.bbox[3] - word.bbox[1] for word in words]))
+
+    def stands_apart(word: Word) -> bool:
+        if sum(char.isalnum() for char in word.text) != 1:
+            return False
+        gap = min(
+            _box_gap(word.bbox, other.bbox) for other in words if other is not word
+        )
+        return gap > STRAY_LETTER_GAP * height
+
+    return [word for word in words if not stands_apart(word)]
+
+
+def _box_gap(first: BBox, second: BBox) -> int:
+    """Return the larger of the horizontal and vertical gaps between two boxes."""
+    across = max(0, second[0] - first[2], first[0] - second[2])
+    down = max(0, second[1] - first[3], first[1] - second[3])
+    return max(across, down)
 
 
 def _has_writing(page: Page, region: FieldRegion) -> bool:

@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from classifiers.dates import find_dates, parse_date
 from classifiers.extract import (
     _insert_initials,
+    _without_stray_letters,
     detect_routing,
     extract_fields,
     read_field,
@@ -27,7 +28,7 @@ from intake.decide import MIN_FIELD_CONFIDENCE
 from intake.forms import load_layout
 from intake.forms.render import draw_layout, draw_typed_check, draw_typed_values
 from intake.reasons import Reason
-from intake.types import Document, FieldValue, Page
+from intake.types import Document, FieldValue, Page, Word
 from ocr.tesseract import installed_languages, read_words
 from tests.test_classify import LAW_LETTER, LETTER, REPORT_ONLY_LETTER, make_text_page
 
@@ -438,6 +439,41 @@ def test_form_name_gets_initial_tesseract_skipped() -> None:
 )
 def test_insert_initials_only_adds_initials(read: str, second: str, expected) -> None:
     assert _insert_initials(read, second) == expected
+
+
+def _word(text: str, left: int, right: int) -> Word:
+    return Word(text, 90.0, (left, 580, right, 600), (1, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("words", "kept"),
+    [
+        (
+            [
+                _word("Oliver", 331, 428),
+                _word("Greenberg", 497, 646),
+                _word("X", 900, 915),
+            ],
+            ["Oliver", "Greenberg"],
+        ),
+        (
+            [_word("I", 200, 206), _word("Oliver Greenberg", 331, 646)],
+            ["Oliver Greenberg"],
+        ),
+        (
+            [
+                _word("Oliver", 331, 428),
+                _word("L.", 447, 473),
+                _word("Greenberg", 497, 646),
+            ],
+            ["Oliver", "L.", "Greenberg"],
+        ),
+        ([_word("Greenberg,", 331, 480), _word("O", 500, 515)], ["Greenberg,", "O"]),
+        ([_word("X", 900, 915)], ["X"]),
+    ],
+)
+def test_stray_letters_beside_name_dropped(words: list[Word], kept: list[str]) -> None:
+    assert [word.text for word in _without_stray_letters(words)] == kept
 
 
 SCORED_FIELDS = (
