@@ -599,7 +599,7 @@ def _region_beside_label(
         region = (right_rule[0], top, rule[2], rule[3])
         return _label_region(role, region, rule, label, words, height)
 
-    above_rule = _rule_above(ink, label, height, width, min_length)
+    above_rule = _rule_above(regions.page, label, height, width, min_length)
     if above_rule is not None:
         region = _area_above_rule(regions, role, above_rule, height)
         return _label_region(role, region, above_rule, label, words, height)
@@ -738,7 +738,7 @@ def _words_between(words: list[Word], label: BBox, rule: BBox) -> bool:
 
 
 def _rule_above(
-    ink: np.ndarray, label: BBox, height: float, width: int, min_length: int
+    page: Page, label: BBox, height: float, width: int, min_length: int
 ) -> BBox | None:
     """Find the line a label is printed under (a signature or date line).
 
@@ -759,12 +759,23 @@ def _rule_above(
     longest_needed = max(min_length, int(0.8 * (label[2] - label[0])))
     rules = [
         rule
-        for rule in find_horizontal_lines(ink, search, longest_needed)
+        for rule in find_horizontal_lines(page_ink(page), search, longest_needed)
         if rule[0] <= label[0] + 2 * height
         and rule[2] >= label[0] + 2 * height
         and rule[3] >= label[1] - 0.6 * height
+        and not _fill_line_of_row_above(page, rule, label, height)
     ]
     return max(rules, key=lambda rule: rule[2] - rule[0]) if rules else None
+
+
+def _fill_line_of_row_above(page: Page, rule: BBox, label: BBox, height: float) -> bool:
+    """Return True for the fill line of the row above running on past a label.
+
+    "Reason for release ____" printed over "or expiration event" puts a
+    line just above that label, but the line starts left of it, after a
+    label of its own.
+    """
+    return rule[0] < label[0] - height and _label_before(page, rule, height)
 
 
 def _rule_below(

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from classifiers import page_cache
-from classifiers.checks import check_document, judge_box
+from classifiers.checks import check_document, check_expiry, judge_box
 from classifiers.form_regions import locate_regions
 from classifiers.marks import (
     BoxMark,
@@ -23,7 +23,7 @@ from classifiers.marks import (
     measure_ink,
 )
 from intake.decide import MIN_CHECK_CONFIDENCE
-from intake.types import Document, Page
+from intake.types import Document, Page, Word
 from ocr.tesseract import read_words
 from tests.test_extract import FORM_VALUES, render_form_page
 
@@ -694,3 +694,55 @@ def test_scanned_tick_beside_box_goes_to_review() -> None:
     assert check.confidence < MIN_CHECK_CONFIDENCE
     assert form.status == "needs_review"
     assert "xray_box_uncertain" in form.reasons
+
+
+def _form_with_line_over_label() -> Page:
+    """Build a skewed page whose purpose line runs on just above the next label.
+
+    The line, broken where the handwriting crosses it, ends right above "or
+    expiration event". That label's own fill line is under it.
+    """
+    image = Image.new("L", (2550, 3300), 255)
+    draw = ImageDraw.Draw(image)
+    draw.line([(571, 1992), (900, 2000)], fill=0, width=3)
+    draw.line([(1067, 2004), (2314, 2038)], fill=0, width=3)
+    draw.line([(212, 2150), (1027, 2150)], fill=0, width=3)
+    draw.line([(1089, 2175), (2314, 2175)], fill=0, width=3)
+    rows = [
+        (
+            "Reason 219 1938 349 1970|for 363 1941 409 1971|release 422 1944 548 1976|"
+            "Second 607 1949 747 1987|opinion 764 1961 902 2000"
+        ),
+        (
+            "Expiration 216 2027 351 2058|date 362 2032 421 2056|or 1089 2058 1116 2076|"
+            "expiration 1125 2055 1259 2084|event 1270 2062 1344 2082|"
+            "(e.g., 1356 2060 1422 2091|end 1435 2063 1484 2087|of 1495 2064 1519 2087|"
+            "treatment) 1529 2062 1669 2102"
+        ),
+        "When 1100 2125 1200 2170|my 1215 2125 1279 2170|case 1293 2125 1380 2170",
+    ]
+    words = []
+    for number, row in enumerate(rows):
+        for item in row.split("|"):
+            text, *box = item.split()
+            left, top, right, bottom = (int(value) for value in box)
+            words.append(Word(text, 95.0, (left, top, right, bottom), (number, 1, 1)))
+    # Pen strokes where the handwritten words are.
+    for word in words[-3:]:
+        left, top, right, bottom = word.bbox
+        for x in range(left, right - 10, 14):
+            draw.line([(x, bottom - 4), (x + 10, top + 6)], fill=0, width=3)
+    return Page(Path("form.tif"), 1, image, 300, words, language="en")
+
+
+def test_label_ignores_line_of_row_above() -> None:
+    page = _form_with_line_over_label()
+    regions = locate_regions(page, None)
+
+    event = regions.fields["expiry_event"]
+    expiry = check_expiry(page, regions, "en")
+
+    label_bottom = 2084
+    assert event.region[1] >= label_bottom
+    assert expiry.passed is True
+    assert expiry.detail == "expiry event"
