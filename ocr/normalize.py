@@ -59,6 +59,9 @@ MIN_DESKEW = 0.1
 """Skews smaller than this (degrees) are left alone to avoid resampling."""
 MAX_PROFILE_POINTS = 200_000
 MIN_INK_POINTS = 50
+EDGE_MARGIN = 0.05
+"""Share of the width and of the height, at each side, where a solid band of
+ink is taken for the shadow of the scanner's lid or the paper's edge."""
 VERTICAL_MARGIN = 1.1
 """The vertical text-line profile must be this much sharper than the
 horizontal one before a page is taken as sideways."""
@@ -193,7 +196,7 @@ def estimate_skew(image: Image.Image) -> SkewEstimate:
         almost no ink gives an angle of 0 and horizontal lines.
     """
     small = _shrink(image, SKEW_WORK_SIZE)
-    rows, columns = np.nonzero(ink_mask(small))
+    rows, columns = np.nonzero(_without_edge_shadows(ink_mask(small)))
     if rows.size < MIN_INK_POINTS:
         return SkewEstimate(0.0, vertical=False)
 
@@ -210,6 +213,26 @@ def estimate_skew(image: Image.Image) -> SkewEstimate:
     if vertical_score > horizontal_score * VERTICAL_MARGIN:
         return SkewEstimate(vertical_angle, vertical=True)
     return SkewEstimate(horizontal_angle, vertical=False)
+
+
+def _without_edge_shadows(ink: np.ndarray) -> np.ndarray:
+    """Clear the rows and columns near the page's sides that are mostly ink.
+
+    A black band down one side of a scan is one long straight line, which
+    outweighs all the text lines and made a skewed page read as sideways
+    and straight.
+    """
+    height, width = ink.shape
+    cleared = ink.copy()
+    edge_columns = max(1, int(width * EDGE_MARGIN))
+    edge_rows = max(1, int(height * EDGE_MARGIN))
+    solid_columns = ink.mean(axis=0) > 0.5
+    solid_rows = ink.mean(axis=1) > 0.5
+    for start, stop in ((0, edge_columns), (width - edge_columns, width)):
+        cleared[:, start:stop][:, solid_columns[start:stop]] = False
+    for start, stop in ((0, edge_rows), (height - edge_rows, height)):
+        cleared[start:stop][solid_rows[start:stop]] = False
+    return cleared
 
 
 def _search_angle(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

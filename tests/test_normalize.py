@@ -227,6 +227,19 @@ def test_sideways_skewed_page_is_found_vertical() -> None:
     assert abs(estimate.angle - 2.0) < 0.5
 
 
+@pytest.mark.parametrize("side", ["left", "top"])
+def test_edge_shadow_does_not_hide_skew(side: str) -> None:
+    skewed = form_image().rotate(-1.6, expand=True, fillcolor=255)
+    # A scanner leaves a solid band along one side of the page.
+    band = (0, 0, 24, skewed.height) if side == "left" else (0, 0, skewed.width, 24)
+    ImageDraw.Draw(skewed).rectangle(band, fill=0)
+
+    estimate = estimate_skew(skewed)
+
+    assert not estimate.vertical
+    assert abs(estimate.angle + 1.6) < 0.3
+
+
 # --- blank pages and speckle ----------------------------------------------
 
 
