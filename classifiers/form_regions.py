@@ -273,6 +273,9 @@ ABOVE_RULE_LINES = 2.2
 """Height of a writing area above its fill line, in label heights."""
 SIGNATURE_HEIGHT_SHARE = 0.045
 """Height of the signing area above its line, as a share of page height."""
+WORD_EDGE_SHARE = 0.6
+"""Share of a word's height, from its top, within which a straight run of
+ink is an edge of its letters rather than a fill line under it."""
 RULE_MIN_LABEL_HEIGHTS = 4
 CHECKBOX_SEARCH_LABEL_HEIGHTS = 5
 
@@ -725,7 +728,28 @@ def _rule_right_of(
         for rule in rules
         if rule[0] <= label[2] + 3 * height or _words_between(words_on_row, label, rule)
     ]
+    rules = [
+        rule
+        for rule in rules
+        if not any(_edge_of_word(rule, word) for word in words_on_row)
+    ]
     return min(rules, key=lambda rule: rule[0]) if rules else None
+
+
+def _edge_of_word(rule: BBox, word: Word) -> bool:
+    """Return True when ``rule`` is the straight top or middle edge of a word's letters.
+
+    The tops of a run of small letters ("organization") form a straight
+    line as long as a short fill line. A fill line lies under the word's
+    letters; this one lies within the word's box and in its upper part.
+    """
+    left, top, right, bottom = word.bbox
+    middle = (rule[1] + rule[3]) / 2
+    return (
+        left - 2 <= rule[0]
+        and rule[2] <= right + 2
+        and middle < top + WORD_EDGE_SHARE * (bottom - top)
+    )
 
 
 def _words_between(words: list[Word], label: BBox, rule: BBox) -> bool:

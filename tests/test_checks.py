@@ -641,6 +641,21 @@ def test_rule_below_skips_struck_word() -> None:
     assert rule[1] >= 200
 
 
+def test_rule_right_skips_letter_edges() -> None:
+    # The tops of "organization)" after the label "Release to" read as a
+    # straight run, while the real fill line is on the next row.
+    from classifiers.form_regions import _rule_right_of
+
+    image, draw = _canvas()
+    label = (20, 150, 120, 168)
+    draw.line([(170, 160), (320, 160)], fill=0, width=3)
+    word = Word("organization)", 96.0, (168, 150, 330, 180), (1, 1, 1))
+    ink = ink_map(image)
+
+    assert _rule_right_of(ink, label, 18.0, 600, 60, []) is not None
+    assert _rule_right_of(ink, label, 18.0, 600, 60, [word]) is None
+
+
 def test_rule_below_keeps_short_line() -> None:
     from classifiers.form_regions import _rule_below
 
