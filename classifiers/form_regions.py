@@ -741,7 +741,7 @@ def _edge_of_word(rule: BBox, word: Word) -> bool:
 
     The tops of a run of small letters ("organization") form a straight
     line as long as a short fill line. A fill line lies under the word's
-    letters; this one lies within the word's box and in its upper part.
+    letters, while such an edge lies within the word's box, in its upper part.
     """
     left, top, right, bottom = word.bbox
     middle = (rule[1] + rule[3]) / 2
