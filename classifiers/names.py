@@ -103,6 +103,9 @@ def clean_name(text: str) -> str | None:
     lower = [w for w in words if w[0].islower() and _fold_word(w) not in PARTICLES]
     if len(lower) >= 2 and len(lower) < len(words):
         return None
+    # Lowercase particles alone ("de la") are the debris of a label.
+    if all(w[0].islower() and _fold_word(w) in PARTICLES for w in words):
+        return None
     return " ".join(words).rstrip(",")
 
 

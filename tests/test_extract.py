@@ -170,13 +170,16 @@ def test_find_dates_returns_offsets_in_order() -> None:
         ("THOMAS B.LI", "THOMAS B. LI"),
         ("Ana M.Núñez", "Ana M. Núñez"),
         ("ana ruiz", "ana ruiz"),
+        ("Van Le", "Van Le"),
     ],
 )
 def test_clean_name_keeps_real_names(raw: str, expected: str) -> None:
     assert clean_name(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["John 5mith", "", "12/04/1971", "a b c d e f g h"])
+@pytest.mark.parametrize(
+    "raw", ["John 5mith", "", "12/04/1971", "a b c d e f g h", "de la", "del"]
+)
 def test_clean_name_rejects_non_names(raw: str) -> None:
     assert clean_name(raw) is None
 
