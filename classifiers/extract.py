@@ -47,7 +47,7 @@ from classifiers.names import (
 )
 from classifiers.nlp import PhraseFinder
 from classifiers.phrases import LEGAL_PHRASES, REPORT_ONLY_PHRASES
-from classifiers.second_reader import SecondReaderError, read_crop_lines
+from classifiers.second_reader import ReadLine, SecondReaderError, read_crop_lines
 from classifiers.split import FILE_PAGES_KEY, page_fit
 from intake.reasons import Reason
 from intake.types import BBox, Document, FieldValue, Page, Word
@@ -301,10 +301,8 @@ def read_field(
         return value
     if not SECOND_READER_ENABLED or not _has_writing(page, region):
         return value
-    try:
-        lines = read_crop_lines(page.image, region.reading_area, region.polygon)
-    except SecondReaderError as error:
-        log.warning("page %s: second reader failed: %s", page.number, error)
+    lines = _read_again(page, region)
+    if lines is None:
         return value
     second_words = [line.word for line in lines]
     reader = "rapidocr"
@@ -316,6 +314,15 @@ def read_field(
     if second is not None and (value is None or second.confidence > value.confidence):
         return second
     return value
+
+
+def _read_again(page: Page, region: FieldRegion) -> list[ReadLine] | None:
+    """Read a field's area with RapidOCR, or return None when the second reader fails."""
+    try:
+        return read_crop_lines(page.image, region.reading_area, region.polygon)
+    except SecondReaderError as error:
+        log.warning("page %s: second reader failed: %s", page.number, error)
+        return None
 
 
 _INITIAL = re.compile(r"^[^\W\d_]\.?$")
@@ -342,10 +349,8 @@ def _with_skipped_initials(
     """
     if not words or not _has_skipped_writing(page, region, words):
         return value
-    try:
-        lines = read_crop_lines(page.image, region.reading_area, region.polygon)
-    except SecondReaderError as error:
-        log.warning("page %s: second reader failed: %s", page.number, error)
+    lines = _read_again(page, region)
+    if lines is None:
         return value
     second = _value_from_words(
         page, region, [line.word for line in lines], language, "rapidocr"
@@ -495,12 +500,11 @@ def _writing_in(
     default that length is a quarter of the area's width, but at least 20
     pixels and at most 0.6 inch.
     """
-    left, top, right, bottom = area
     if rule_length is None:
-        rule_length = max(20, min((right - left) // 4, round(page.dpi * 0.6)))
+        rule_length = max(20, min((area[2] - area[0]) // 4, round(page.dpi * 0.6)))
     return measure_ink(
         page_ink(page),
-        (left, top, right, bottom),
+        area,
         ignore=ignore or [],
         rule_length=rule_length,
         polygon=polygon,

@@ -712,7 +712,7 @@ def test_scanned_tick_beside_box_goes_to_review() -> None:
 
 
 def _form_with_line_over_label() -> Page:
-    """Build a skewed page whose purpose line runs on just above the next label.
+    """Build a page whose purpose line slopes down to just above the next label.
 
     The line, broken where the handwriting crosses it, ends right above "or
     expiration event". That label's own fill line is under it.
@@ -742,7 +742,7 @@ def _form_with_line_over_label() -> Page:
             text, *box = item.split()
             left, top, right, bottom = (int(value) for value in box)
             words.append(Word(text, 95.0, (left, top, right, bottom), (number, 1, 1)))
-    # Pen strokes where the handwritten words are.
+    # Draw pen strokes where the handwritten words are.
     for word in words[-3:]:
         left, top, right, bottom = word.bbox
         for x in range(left, right - 10, 14):

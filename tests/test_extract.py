@@ -410,11 +410,11 @@ def test_form_name_gets_initial_tesseract_skipped() -> None:
     # Tesseract at times leaves out a handwritten initial between two words.
     first = next(i for i, word in enumerate(page.words) if word.text == "Oliver")
     assert page.words[first + 1].text == "L."
-    sure = [
+    confident = [
         replace(page.words[first], conf=96.0),
         replace(page.words[first + 2], conf=96.0),
     ]
-    words = page.words[:first] + sure + page.words[first + 3 :]
+    words = page.words[:first] + confident + page.words[first + 3 :]
     page = replace(page, words=words)
     document = Document(Path("form.pdf"), [page], doc_type="release_images")
 
@@ -440,7 +440,9 @@ def test_form_name_gets_initial_tesseract_skipped() -> None:
         ("Ana Ruiz Gomez", "Ana Ruiz Y Gomez", None),
     ],
 )
-def test_insert_initials_only_adds_initials(read: str, second: str, expected) -> None:
+def test_insert_initials_only_adds_initials(
+    read: str, second: str, expected: str | None
+) -> None:
     assert _insert_initials(read, second) == expected
 
 
