@@ -967,8 +967,9 @@ def _extend_label(page: Page, words: list[Word], height: float) -> list[Word]:
 
 LABEL_SEPARATORS = frozenset("/-–&+")
 """One-character words that join the parts of a label ("X-ray / imaging")."""
-_WORD_WITH_BOX = re.compile(r"[^\W\d_]{3,}[\[({|]")
-"""A word of three or more letters with a box's left edge read after it."""
+_WORD_WITH_BOX = re.compile(r"[^\W\d_]{3,}[\[({|)]")
+"""A word of three or more letters with a box's left edge read after it, or
+the edge of a circle drawn around the box (")")."""
 
 
 def _looks_like_box(text: str) -> bool:

@@ -163,6 +163,14 @@ def find_rules(ink: np.ndarray, min_length: int, tilt: int = 0) -> np.ndarray:
     skewed by a degree or two) still forms one long run; only pixels that
     were ink to begin with are returned.
     """
+    lines_h, lines_v = _rules_by_direction(ink, min_length, tilt)
+    return cv2.bitwise_and(cv2.bitwise_or(lines_h, lines_v), ink)
+
+
+def _rules_by_direction(
+    ink: np.ndarray, min_length: int, tilt: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the horizontal and the vertical runs of ``find_rules`` apart."""
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1))
     vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_length))
     # Bridge the small gaps of a fax's broken lines before measuring runs.
@@ -173,7 +181,7 @@ def find_rules(ink: np.ndarray, min_length: int, tilt: int = 0) -> np.ndarray:
         source_v = cv2.dilate(source_v, np.ones((1, 2 * tilt + 1), np.uint8))
     lines_h = cv2.morphologyEx(source_h, cv2.MORPH_OPEN, horizontal)
     lines_v = cv2.morphologyEx(source_v, cv2.MORPH_OPEN, vertical)
-    return cv2.bitwise_and(cv2.bitwise_or(lines_h, lines_v), ink)
+    return lines_h, lines_v
 
 
 def find_horizontal_lines(ink: np.ndarray, region: BBox, min_length: int) -> list[BBox]:
@@ -265,20 +273,102 @@ def find_checkboxes(
     boxes: list[BBox] = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
-        square = _square_edges(part, (x, y, x + w, y + h))
-        if square is None:
-            continue
-        sl, st, sr, sb = square
-        if not (min_side <= sr - sl <= max_side and min_side <= sb - st <= max_side):
-            continue
-        if not 0.75 <= (sr - sl) / (sb - st) <= 1.33:
-            continue
-        if _outline_coverage(part, square) < 0.7:
-            continue
-        box = (left + sl, top + st, left + sr, top + sb)
-        if not any(_same_box(box, other) for other in boxes):
-            boxes.append(box)
+        rect = (x, y, x + w, y + h)
+        square = _square_edges(part, rect)
+        if square is not None and _is_box(part, square, min_side, max_side):
+            found = [square]
+        else:
+            # A pen circle or stroke touching the box joins them into one
+            # shape, whose outline is no longer the box's.
+            found = _squares_by_sides(part, rect, side, min_side, max_side)
+        for sl, st, sr, sb in found:
+            box = (left + sl, top + st, left + sr, top + sb)
+            if not any(_same_box(box, other) for other in boxes):
+                boxes.append(box)
     return sorted(boxes)
+
+
+def _is_box(part: np.ndarray, square: BBox, min_side: int, max_side: int) -> bool:
+    """Return True when ``square`` is a checkbox's size and shape, fully drawn."""
+    sl, st, sr, sb = square
+    if not (min_side <= sr - sl <= max_side and min_side <= sb - st <= max_side):
+        return False
+    if not 0.75 <= (sr - sl) / (sb - st) <= 1.33:
+        return False
+    return _outline_coverage(part, square) >= 0.7
+
+
+def _squares_by_sides(
+    part: np.ndarray, rect: BBox, min_run: int, min_side: int, max_side: int
+) -> list[BBox]:
+    """Find checkboxes inside ``rect`` from pairs of straight vertical sides.
+
+    A box's left and right sides are straight runs of about its height.
+    Between them, its top and bottom are the outermost rows that straight
+    horizontal runs cover for most of the width. A pen line crossing or
+    touching the box bends, so it adds no such run to the box's rows.
+    """
+    x0, y0, x1, y1 = rect
+    sub = part[y0:y1, x0:x1]
+    lines_h, lines_v = _rules_by_direction(sub, min_run)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(lines_v, connectivity=8)
+    sides = [
+        (int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, _ in stats[1:count]
+    ]
+    tolerance = max(2, min_side // 8)
+    squares: list[BBox] = []
+    for first in sides:
+        for second in sides:
+            width = second[2] - first[0]
+            if second[0] <= first[2] or not min_side <= width <= max_side:
+                continue
+            upper, lower = max(first[1], second[1]), min(first[3], second[3])
+            if lower - upper < 0.75 * width:
+                continue
+            band = lines_h[
+                max(0, upper - tolerance) : lower + tolerance, first[0] : second[2]
+            ]
+            rows = np.flatnonzero(np.count_nonzero(band, axis=1) >= 0.6 * width)
+            # Runs of adjacent rows are drawn sides: one box's top and
+            # bottom, or the sides of boxes stacked on the same two lines.
+            drawn = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+            start = max(0, upper - tolerance)
+            for index, upper_side in enumerate(drawn):
+                for lower_side in drawn[index + 1 :]:
+                    top, bottom = start + upper_side[0], start + lower_side[-1] + 1
+                    square = (first[0], int(top), second[2], int(bottom))
+                    if _is_box(sub, square, min_side, max_side):
+                        sl, st, sr, sb = square
+                        squares.append((x0 + sl, y0 + st, x0 + sr, y0 + sb))
+                        break
+    return _squarest_apart(squares)
+
+
+def _squarest_apart(squares: list[BBox]) -> list[BBox]:
+    """Keep, of squares that overlap, the one closest to a true square.
+
+    A pen stroke across a box's lower part can pass for a second bottom
+    side, making a taller shape over the same box.
+    """
+    chosen: list[BBox] = []
+    for square in sorted(squares, key=_squareness):
+        if not any(_shared_area(square, other) > 0.5 for other in chosen):
+            chosen.append(square)
+    return chosen
+
+
+def _squareness(box: BBox) -> float:
+    return abs(np.log((box[2] - box[0]) / max(1, box[3] - box[1])))
+
+
+def _shared_area(a: BBox, b: BBox) -> float:
+    """Return the shared area of two boxes over the smaller one's area."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return width * height / max(1, smaller)
 
 
 def _square_edges(part: np.ndarray, rect: BBox) -> BBox | None:

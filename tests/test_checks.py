@@ -59,6 +59,32 @@ def test_find_checkboxes_with_any_mark() -> None:
     assert [box[0] for box in found] == sorted(box[0] for box in found)
 
 
+def _near(found: tuple[int, ...], drawn: tuple[int, ...]) -> bool:
+    return all(abs(p - q) <= 3 for p, q in zip(found, drawn, strict=True))
+
+
+def test_box_found_inside_touching_circle() -> None:
+    # Drawn tight, the circle cuts across the box's lower left corner, so
+    # box and circle make one outline and the box's inside is split.
+    image, draw = _canvas()
+    draw.rectangle((100, 80, 130, 110), outline=0, width=2)
+    draw.ellipse((100, 72, 146, 116), outline=0, width=3)
+    (box,) = find_checkboxes(ink_map(image), (60, 50, 200, 140), 20, 45)
+    assert _near(box, (100, 80, 131, 111))
+
+
+def test_stacked_boxes_found_through_crossing_circles() -> None:
+    # Two circles cross between the boxes, joining all three and their
+    # left sides into one shape.
+    image, draw, boxes = _box_column(40)
+    draw.ellipse((36, 0, 92, 48), outline=0, width=3)
+    draw.ellipse((36, 64, 92, 112), outline=0, width=3)
+    found = find_checkboxes(ink_map(image), (0, 0, 150, 200), 20, 45)
+    assert len(found) == 3
+    for box, drawn in zip(found, boxes, strict=True):
+        assert _near(box, (drawn[0], drawn[1], drawn[2] + 1, drawn[3] + 1))
+
+
 def test_measure_box_tells_marks_from_empty() -> None:
     image, draw = _canvas()
     empty, tick, cross, filled = _draw_boxes(draw)
@@ -691,6 +717,32 @@ def test_box_found_after_label_with_slash() -> None:
     assert [word.text for word in label] == [word.text for word in words]
     assert found.box is not None
     assert abs(found.box[0] - 1105) <= 4
+
+
+def test_box_found_past_merged_circle_word() -> None:
+    # OCR read the label's last word and the circle's left edge as one
+    # word ending in ")", and the box lies beyond the usual search reach.
+    from classifiers.form_regions import _checkbox_beside, _extend_label
+    from intake.types import Word
+
+    image = Image.new("L", (1400, 260), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((1148, 84, 1190, 126), outline=0, width=3)
+    draw.ellipse((1125, 68, 1216, 134), outline=0, width=3)
+    words = [
+        Word("X-ray", 91.0, (752, 91, 839, 127)),
+        Word("/", 91.0, (846, 88, 862, 130)),
+        Word("imaging", 84.0, (873, 91, 1001, 128)),
+        Word("reponse)", 2.0, (1015, 68, 1216, 176)),
+    ]
+    page = Page(Path("scan.pdf"), 1, image, 200, words)
+
+    label = _extend_label(page, words[:1], 29.0)
+    right = max(word.bbox[2] for word in label)
+    found = _checkbox_beside(ink_map(image), (752, 68, right, 176), 29.0, "xray")
+
+    assert found.box is not None
+    assert abs(found.box[0] - 1148) <= 4
 
 
 def test_scanned_tick_beside_box_goes_to_review() -> None:
