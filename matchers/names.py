@@ -84,11 +84,18 @@ class NameWords:
         return "".join(self.words + self.initials)
 
 
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "Ø": "o", "ß": "ss", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i"}
+)
+"""Latin letters that Unicode does not split into a base letter and an accent.
+OCR also reads a plain "i" as the dotless "ı" now and then."""
+
+
 def fold(text: str) -> str:
     """Return ``text`` in lower case without accents (José becomes jose)."""
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return kept.replace("ø", "o").replace("Ø", "o").replace("ß", "ss").casefold()
+    return kept.translate(_UNDECOMPOSED).casefold()
 
 
 @lru_cache(maxsize=4096)

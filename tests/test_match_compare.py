@@ -24,6 +24,7 @@ from matchers.names import are_nicknames, compare_names, split_name
         ("Jose Hernandez de la Cruz", "José Hernández de la Cruz", "exact"),  # accents
         ("José Hernández Cruz", "José Hernández de la Cruz", "exact"),  # particles
         ("Bjorn Lovland", "Bjørn Løvland", "exact"),
+        ("Iñakı Wałęsa", "Iñaki Walesa", "exact"),  # dotless i, barred l
         ("Siobhan OBrien", "Siobhán O'Brien", "exact"),
         (
             "Anne Marie Kowalski Brandt",
