@@ -717,7 +717,7 @@ def _rule_right_of(
     )
     rules = [
         rule
-        for rule in find_horizontal_lines(ink, search, min_length)
+        for rule in find_horizontal_lines(ink, search, min_length, int(height))
         if label[2] - 0.5 * height <= rule[0] <= label[2] + 20 * height
         and label[3] - 0.6 * height <= rule[1]
     ]
@@ -783,7 +783,9 @@ def _rule_above(
     longest_needed = max(min_length, int(0.8 * (label[2] - label[0])))
     rules = [
         rule
-        for rule in find_horizontal_lines(page_ink(page), search, longest_needed)
+        for rule in find_horizontal_lines(
+            page_ink(page), search, longest_needed, int(height)
+        )
         if rule[0] <= label[0] + 2 * height
         and rule[2] >= label[0] + 2 * height
         and rule[3] >= label[1] - 0.6 * height
@@ -817,7 +819,7 @@ def _rule_below(
     longest_needed = max(min_length, int(0.8 * (label[2] - label[0])))
     rules = [
         rule
-        for rule in find_horizontal_lines(ink, search, longest_needed)
+        for rule in find_horizontal_lines(ink, search, longest_needed, int(height))
         if rule[0] <= label[0] + 2 * height
     ]
     rules = [rule for rule in rules if not _struck_word(rule, rules, height)]
@@ -856,7 +858,7 @@ def _area_below_label(
     search = (first[0] - 4, first[3] + 2, first[2] + 4, int(first[3] + 3.5 * height))
     below = [
         rule
-        for rule in find_horizontal_lines(ink, search, min_length)
+        for rule in find_horizontal_lines(ink, search, min_length, int(height))
         if _overlap(rule, first) >= 0.5 and rule[1] - first[3] >= 0.8 * height
     ]
     if first[1] - label[3] < 0.8 * height:
@@ -891,7 +893,7 @@ def _extend_down(regions: FormRegions, rule: BBox, min_length: int) -> BBox:
         )
         below = [
             r
-            for r in find_horizontal_lines(ink, search, min_length)
+            for r in find_horizontal_lines(ink, search, min_length, int(height))
             if abs(r[2] - current[2]) <= height
             and not _label_before(regions.page, r, height)
         ]

@@ -184,8 +184,19 @@ def _rules_by_direction(
     return lines_h, lines_v
 
 
-def find_horizontal_lines(ink: np.ndarray, region: BBox, min_length: int) -> list[BBox]:
+def find_horizontal_lines(
+    ink: np.ndarray, region: BBox, min_length: int, max_break: int = 0
+) -> list[BBox]:
     """Find printed horizontal rules (fill lines) in ``region``.
+
+    Args:
+        ink: Page ink map.
+        region: Where to look, in page pixels.
+        min_length: Shortest rule, in pixels.
+        max_break: Widest break, in pixels, to follow a found rule through.
+            A thin, slightly tilted rule on a fax can break where it steps
+            from one scan row to the next, and the pieces past the breaks
+            are part of the same rule. 0 follows none.
 
     Returns:
         Boxes of the rules in page pixels, longest first. Small gaps (a
@@ -203,12 +214,38 @@ def find_horizontal_lines(ink: np.ndarray, region: BBox, min_length: int) -> lis
     contours, _ = cv2.findContours(
         _join_line_pieces(lines), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
-    boxes = []
+    boxes: list[BBox] = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
-        if h <= max(6, w // 8) and not _is_dotted(part, (x, y, x + w, y + h)):
-            boxes.append((left + x, top + y, left + x + w, top + y + h))
+        if h > max(6, w // 8) or _is_dotted(part, (x, y, x + w, y + h)):
+            continue
+        found = (x, y, x + w, y + h)
+        if max_break > 0:
+            found = _through_breaks(closed, found, max_break)
+        box = (left + found[0], top + found[1], left + found[2], top + found[3])
+        # Two pieces of one broken rule both grow into that rule.
+        if not any(_same_box(box, other) for other in boxes):
+            boxes.append(box)
     return sorted(boxes, key=lambda box: box[0] - box[2])
+
+
+def _through_breaks(part: np.ndarray, rule: BBox, max_break: int) -> BBox:
+    """Return ``rule`` lengthened over the pieces of it past short breaks.
+
+    A piece is a straight run at least ``max_break`` long in the rule's own
+    rows. Printed letters beside the rule rarely have a run that long there.
+    """
+    x0, y0, x1, y1 = rule
+    rows = part[max(0, y0 - 1) : y1 + 1]
+    runs = cv2.morphologyEx(rows, cv2.MORPH_OPEN, np.ones((1, max_break), np.uint8))
+    inked = np.flatnonzero(np.count_nonzero(runs, axis=0))
+    for column in inked[::-1]:
+        if column < x0 and x0 - column <= max_break:
+            x0 = int(column)
+    for column in inked:
+        if column >= x1 and column - x1 < max_break:
+            x1 = int(column) + 1
+    return (x0, y0, x1, y1)
 
 
 MIN_SOLID_SHARE = 0.5

@@ -397,6 +397,24 @@ def test_find_horizontal_lines_joins_fax_dropout_columns() -> None:
     assert lines[0][2] - lines[0][0] >= 450
 
 
+def test_find_horizontal_lines_follows_fax_breaks() -> None:
+    # A thin rule a fax broke where it steps from one scan row to the next:
+    # a short piece, then two long ones, 15 pixels apart.
+    image, draw = _canvas()
+    for start, end in ((30, 57), (72, 327), (342, 560)):
+        draw.line([(start, 200), (end, 200)], fill=0, width=2)
+    draw.line([(575, 200), (587, 200)], fill=0, width=2)
+    ink = ink_map(image)
+    region = (0, 150, 600, 240)
+
+    assert find_horizontal_lines(ink, region, 228)[0][0] > 60
+    (line,) = find_horizontal_lines(ink, region, 228, max_break=18)
+    assert line[0] <= 31
+    assert line[2] >= 559
+    # A run shorter than the break (the stroke of a letter) is not a piece.
+    assert line[2] < 575
+
+
 def test_find_horizontal_lines_skips_a_dotted_band() -> None:
     # A grey band as a fax renders it: rows of dots, every other pixel.
     image, _ = _canvas()
