@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from intake import evaluate, store
@@ -107,17 +109,18 @@ def run_process(args: argparse.Namespace) -> int:
     missing = [path for path in files if not path.exists()]
     if missing:
         for path in missing:
-            print(f"intake: {path}: no such file or folder", file=sys.stderr)
+            print(
+                f"intake: {path}: no such file or folder; check the path",
+                file=sys.stderr,
+            )
         return 2
 
     context = RunContext(
         settings=settings,
-        engine=store.open_database(settings.database_url),
+        engine=_open_database(settings.database_url),
         today=args.today or date.today(),
     )
-    out: TextIO = (
-        sys.stdout if args.out is None else open(args.out, "w", encoding="utf-8")
-    )
+    out = _open_output(args.out)
     summary: Counter[tuple[str, str]] = Counter()
     try:
         for result in _analyse_all(files, context):
@@ -125,12 +128,40 @@ def run_process(args: argparse.Namespace) -> int:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
                 summary[(record["doc_type"] or "-", record["status"])] += 1
+                if record["status"] == "quarantined":
+                    print(f"intake: quarantined {record['message']}", file=sys.stderr)
     finally:
         if out is not sys.stdout:
             out.close()
 
     _print_summary(summary, len(files), skipped, args.out, settings)
     return 0
+
+
+def _open_database(url: str) -> Engine:
+    """Open the database, or raise ConfigError naming the URL's fault."""
+    try:
+        return store.open_database(url)
+    except (SQLAlchemyError, OSError) as error:
+        # The URL may carry a password, so only its scheme is repeated.
+        scheme = url.split(":", 1)[0]
+        raise ConfigError(
+            f"the database ({scheme} URL from --db or INTAKE_DATABASE_URL) "
+            f"cannot be opened: {type(error).__name__}; check the URL and that "
+            "the server is running"
+        ) from error
+
+
+def _open_output(path: Path | None) -> TextIO:
+    if path is None:
+        return sys.stdout
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"--out {path}: cannot be written ({error.strerror}); "
+            "check that its folder exists"
+        ) from error
 
 
 def _analyse_all(files: list[Path], context: RunContext) -> Iterator[FileResult]:

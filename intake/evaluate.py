@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from intake.errors import ConfigError
 from matchers.names import fold
 
 SCORED_FIELDS = ("patient_name", "date_of_birth", "exam_date")
@@ -73,7 +74,7 @@ def load_truth(folder: Path) -> dict[str, list[dict[str, Any]]]:
         name = path.name.removesuffix(".truth.jsonl")
         truth[name] = _read_jsonl(path)
     if not truth:
-        raise FileNotFoundError(
+        raise ConfigError(
             f"{folder}: no *.truth.jsonl files found; point --truth at a corpus "
             f"made by `python -m samples.generate`"
         )
@@ -88,8 +89,27 @@ def load_predictions(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    """Read one JSON object per line.
+
+    Raises:
+        ConfigError: The file is missing or a line is not JSON.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from error
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise ConfigError(
+                f"{path}, line {number}: invalid JSON ({error.msg}); pass the "
+                "JSON Lines file that `intake process --out` wrote"
+            ) from error
+    return records
 
 
 def score(
@@ -188,8 +208,7 @@ def format_report(scores: Scores) -> str:
         tally = scores.tally(name)
         rate = "-" if tally.rate is None else f"{tally.rate:.1%}"
         lines.append(
-            f"{name:<16}{tally.right:>7}{tally.total:>7}{rate:>9}"
-            f"{TARGETS[name]:>8.0%}"
+            f"{name:<16}{tally.right:>7}{tally.total:>7}{rate:>9}{TARGETS[name]:>8.0%}"
         )
     lines.append("")
     lines.append("status (truth -> predicted):")
@@ -197,9 +216,7 @@ def format_report(scores: Scores) -> str:
         lines.append(f"  {truth:<13} -> {got:<13} {count:>5}")
     lines.append(f"accepted with a wrong type: {len(scores.accepted_wrong_type)}")
     lines.extend(f"  {label}" for label in scores.accepted_wrong_type)
-    lines.append(
-        f"accepted but not acceptable: {len(scores.accepted_not_acceptable)}"
-    )
+    lines.append(f"accepted but not acceptable: {len(scores.accepted_not_acceptable)}")
     lines.extend(f"  {label}" for label in scores.accepted_not_acceptable)
     if scores.missing_sources:
         lines.append(f"sources with no prediction: {len(scores.missing_sources)}")

@@ -76,8 +76,10 @@ def load_pages(path: Path, settings: Settings) -> list[Page]:
 
     kind = sniff_format(data)
     if kind is None:
+        # The bytes themselves stay out of the message: a text file may
+        # start with a patient's name.
         raise UnsupportedFormatError(
-            path, f"the file's first bytes {data[:8]!r} match no supported format"
+            path, "the file's first bytes match no supported format"
         )
 
     logger.debug("loading a %s file of %d bytes", kind, len(data))

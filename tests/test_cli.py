@@ -76,6 +76,37 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
     assert "nope.pdf: no such file or folder" in result.stderr
 
 
+def _process_empty_file(
+    tmp_path: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    database = f"sqlite:///{tmp_path / 'intake.db'}"
+    quarantine = str(tmp_path / "quarantine")
+    arguments = ["process", str(empty), "--db", database, "--quarantine", quarantine]
+    return run_intake(*arguments, *options, cwd=tmp_path)
+
+
+def test_quarantined_file_named_on_stderr(tmp_path: Path) -> None:
+    result = _process_empty_file(tmp_path)
+    assert result.returncode == 0
+    assert f"intake: quarantined {tmp_path / 'empty.pdf'}" in result.stderr
+
+
+def test_unwritable_output_is_an_error(tmp_path: Path) -> None:
+    result = _process_empty_file(tmp_path, "--out", str(tmp_path / "no" / "out.jsonl"))
+    assert result.returncode == 2
+    assert "--out" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_database_url_is_an_error(tmp_path: Path) -> None:
+    result = run_intake("process", str(tmp_path), "--db", "nonsense://x", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "database (nonsense URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_invalid_setting_names_variable(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "intake.cli", "process", str(tmp_path)],

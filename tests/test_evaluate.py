@@ -4,7 +4,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from intake import evaluate
+from intake.errors import ConfigError
 
 
 def doc(
@@ -85,12 +88,23 @@ def test_scores_split_type_checks_and_fields(tmp_path: Path) -> None:
 
 
 def test_missing_truth_folder_is_explained(tmp_path: Path) -> None:
-    try:
+    with pytest.raises(ConfigError) as caught:
         evaluate.load_truth(tmp_path)
-    except FileNotFoundError as error:
-        assert "samples.generate" in str(error)
-    else:
-        raise AssertionError("an empty folder must raise FileNotFoundError")
+    assert "samples.generate" in str(caught.value)
+
+
+def test_invalid_predictions_line_is_named(tmp_path: Path) -> None:
+    predictions = tmp_path / "out.jsonl"
+    predictions.write_text('{"source": "a.pdf"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        evaluate.load_predictions(predictions)
+    assert "out.jsonl, line 2: invalid JSON" in str(caught.value)
+
+
+def test_missing_predictions_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        evaluate.load_predictions(tmp_path / "none.jsonl")
+    assert "none.jsonl: cannot be read" in str(caught.value)
 
 
 def test_names_compare_without_case_accents_or_punctuation() -> None:
