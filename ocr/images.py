@@ -8,9 +8,10 @@ comes out at 204x204 dpi with twice as many rows.
 
 Known limits:
 
-- Pillow refuses any image over twice ``PIL.Image.MAX_IMAGE_PIXELS``
-  (about 179 million pixels in Pillow 13) before this module sees its size,
-  so a ``max_page_pixels`` above that has no effect on image files.
+- Pillow refuses any image over twice ``PIL.Image.MAX_IMAGE_PIXELS`` before
+  this module reads its size. That limit is set from ``max_page_pixels`` for
+  each file, for the whole process, so Pillow refuses only images over twice
+  the setting and this module's own check refuses the rest.
 - Pillow already treats a TIFF whose next-IFD offset points back to an IFD
   it has read as ending there; ``max_pages`` stops any other endless chain.
 """
@@ -117,6 +118,7 @@ def load_image_pages(
     # Pillow warns about oversized images and damaged tags. The size limit is
     # checked here against settings, and a damaged tag matters only if the
     # decode fails, so warnings are recorded and logged instead of raised.
+    Image.MAX_IMAGE_PIXELS = settings.max_page_pixels
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with _translate_pillow_errors(path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from intake.errors import (
     EmptyFileError,
     EncryptedFileError,
     FileTooLargeError,
+    IntakeError,
     TruncatedFileError,
     UnsupportedFormatError,
 )
@@ -126,10 +129,14 @@ def test_empty_file_raises_empty(tmp_path: Path) -> None:
 
 def test_unknown_bytes_raise_unsupported(tmp_path: Path) -> None:
     path = tmp_path / "notes.pdf"
-    path.write_bytes(b"just some text that is not a document\n")
+    path.write_bytes(b"Maria Gomez, born 1980-02-03\n")
 
-    with pytest.raises(UnsupportedFormatError):
+    with pytest.raises(UnsupportedFormatError) as caught:
         load_pages(path, Settings())
+
+    assert str(path) in str(caught.value)
+    # The message goes to the log and the database, so no file content.
+    assert "Maria" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -478,3 +485,33 @@ def test_pdf_rotate_is_honoured(tmp_path: Path) -> None:
 )
 def test_is_text_page(words: list[str], image_cover: float, expected: bool) -> None:
     assert is_text_page(words, image_cover) is expected
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    crc = struct.pack(">I", zlib.crc32(kind + data))
+    return struct.pack(">I", len(data)) + kind + data + crc
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """Return a 1-bit PNG of the given size whose pixel data ends at once."""
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", pixels)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def test_page_pixel_setting_reaches_pillow(tmp_path: Path) -> None:
+    # 200 million pixels: over Pillow's default limit, under the setting.
+    path = tmp_path / "large.png"
+    path.write_bytes(_png_header(20_000, 10_000))
+
+    with pytest.raises(IntakeError) as caught:
+        load_pages(path, Settings(max_page_pixels=500_000_000))
+
+    assert not isinstance(caught.value, FileTooLargeError)
+    with pytest.raises(FileTooLargeError):
+        load_pages(path, Settings(max_page_pixels=50_000_000))
