@@ -121,7 +121,7 @@ def load_image_pages(
     Image.MAX_IMAGE_PIXELS = settings.max_page_pixels
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with _translate_pillow_errors(path):
+        with _translate_pillow_errors(path, data if kind == "tiff" else b""):
             stream = io.BytesIO(data)
             with Image.open(stream, formats=[_PILLOW_FORMATS[kind]]) as image:
                 if kind == "tiff":
@@ -135,7 +135,13 @@ def load_image_pages(
 
 
 @contextlib.contextmanager
-def _translate_pillow_errors(path: Path) -> Iterator[None]:
+def _translate_pillow_errors(path: Path, tiff: bytes = b"") -> Iterator[None]:
+    """Raise Pillow's failures as intake errors.
+
+    Args:
+        path: The file, named in errors.
+        tiff: A TIFF file's bytes, to tell a cut-off file from a damaged one.
+    """
     try:
         yield
     except Image.DecompressionBombError as error:
@@ -143,11 +149,13 @@ def _translate_pillow_errors(path: Path) -> Iterator[None]:
             path, f"Pillow rejected the image as a decompression bomb: {error}"
         ) from error
     except UnidentifiedImageError as error:
+        if tiff and tiff_ends_early(tiff):
+            raise TruncatedFileError(path, "the TIFF data ends early") from error
         raise CorruptFileError(
             path, "the image header is damaged or not the format it claims"
         ) from error
     except _DECODE_ERRORS as error:
-        if "truncated" in str(error).lower():
+        if "truncated" in str(error).lower() or (tiff and tiff_ends_early(tiff)):
             raise TruncatedFileError(
                 path, f"the image data ends early ({error})"
             ) from error
@@ -348,3 +356,75 @@ def _scale_to_8bit(image: Image.Image) -> Image.Image:
         top = max(255.0, float(values.max(initial=0.0)))
     scaled = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
     return Image.fromarray(scaled)
+
+
+MAX_TIFF_DIRECTORIES = 10_000
+"""Directories followed when looking for a cut-off TIFF's end, so a hostile
+chain of many small directories stays quick."""
+_TIFF_TYPE_SIZES = {3: 2, 4: 4, 16: 8}
+"""Bytes per value of the TIFF types that hold offsets: SHORT, LONG, LONG8."""
+_TIFF_DATA_TAGS = {273: 279, 324: 325}
+"""Tags of strip and tile offsets, each with the tag of their byte counts."""
+
+
+def tiff_ends_early(data: bytes) -> bool:
+    """Return True when a TIFF's directories or image data reach past its end.
+
+    A transfer cut off partway leaves a file whose last directory, or the
+    strips or tiles it points to, lie beyond the last byte. Only classic
+    TIFF is read. A BigTIFF, a header that is not TIFF, and a directory
+    whose tags are out of order (damage, not a cut) return False.
+    """
+    if len(data) < 8 or data[:2] not in (b"II", b"MM"):
+        return False
+    order = "<" if data[:2] == b"II" else ">"
+    if struct.unpack(order + "H", data[2:4])[0] != 42:
+        return False
+    offset = struct.unpack(order + "I", data[4:8])[0]
+    seen: set[int] = set()
+    while offset and offset not in seen and len(seen) < MAX_TIFF_DIRECTORIES:
+        seen.add(offset)
+        if offset + 2 > len(data):
+            return True
+        count = struct.unpack(order + "H", data[offset : offset + 2])[0]
+        end = offset + 2 + 12 * count
+        if end + 4 > len(data):
+            return True
+        entries = {}
+        for start in range(offset + 2, end, 12):
+            tag, kind, number = struct.unpack(order + "HHI", data[start : start + 8])
+            if entries and tag <= max(entries):
+                # Tags out of order are damage: writers sort them.
+                return False
+            entries[tag] = (kind, number, data[start + 8 : start + 12])
+        for offsets_tag, counts_tag in _TIFF_DATA_TAGS.items():
+            if offsets_tag in entries and counts_tag in entries:
+                starts = _tiff_values(data, order, *entries[offsets_tag])
+                sizes = _tiff_values(data, order, *entries[counts_tag])
+                if starts is None or sizes is None:
+                    return True
+                # Counts that disagree are damage, not a cut.
+                if len(starts) == len(sizes) and any(
+                    a + b > len(data) for a, b in zip(starts, sizes, strict=True)
+                ):
+                    return True
+        offset = struct.unpack(order + "I", data[end : end + 4])[0]
+    return False
+
+
+def _tiff_values(
+    data: bytes, order: str, kind: int, number: int, field: bytes
+) -> list[int] | None:
+    """Return a TIFF entry's offsets or counts, or None when they lie past the end."""
+    size = _TIFF_TYPE_SIZES.get(kind)
+    if size is None or number == 0:
+        return []
+    code = {2: "H", 4: "I", 8: "Q"}[size]
+    if size * number <= 4:
+        raw = field[: size * number]
+    else:
+        start = struct.unpack(order + "I", field)[0]
+        if start + size * number > len(data):
+            return None
+        raw = data[start : start + size * number]
+    return list(struct.unpack(f"{order}{number}{code}", raw))

@@ -23,12 +23,14 @@ from intake.errors import (
     UnsupportedFormatError,
 )
 from intake.settings import Settings
+from ocr.images import tiff_ends_early
 from ocr.load import load_pages, sniff_format
 from ocr.pdf import is_text_page
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
 CASES = DATA / "cases"
 REAL = DATA / "real"
+SAMPLES = Path(__file__).parents[1] / "samples" / "corpus"
 
 
 def require(path: Path) -> Path:
@@ -167,6 +169,22 @@ def test_truncated_tiff_raises_truncated(tmp_path: Path) -> None:
 
     with pytest.raises(TruncatedFileError):
         load_pages(cut, Settings())
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.9, 0.99])
+def test_cut_fax_tiff_raises_truncated(tmp_path: Path, share: float) -> None:
+    # A fax server's TIFF, written by libtiff: strips first, directories
+    # last, so most cuts lose a directory rather than strip data.
+    full = (SAMPLES / "fax-0002.tif").read_bytes()
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(full[: int(len(full) * share)])
+
+    with pytest.raises(TruncatedFileError):
+        load_pages(cut, Settings())
+
+
+def test_whole_fax_tiff_is_not_cut() -> None:
+    assert not tiff_ends_early((SAMPLES / "fax-0002.tif").read_bytes())
 
 
 def test_truncated_png_raises_truncated(tmp_path: Path) -> None:
