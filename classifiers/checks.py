@@ -378,14 +378,17 @@ def judge_box(mark: BoxMark) -> tuple[bool | None, float]:
     stray mark, which makes the box unsure rather than empty, unless it is
     one long stroke that reaches past two sides or into the box: a tick
     that missed most of the square, read as marked with a confidence too
-    low to act on.
+    low to act on. A box is not empty either while ink taken for a
+    neighbour's mark surrounds it on three sides.
     """
     if mark.fill >= BOX_TICKED_FILL:
         return True, round(min(0.98, 0.85 + (mark.fill - BOX_TICKED_FILL)), 3)
     if mark.surround >= CIRCLED_SIDES:
         return True, 0.85
     if mark.fill <= BOX_EMPTY_FILL and not (
-        mark.outside >= BOX_STRAY_OUTSIDE or mark.surround > 0
+        mark.outside >= BOX_STRAY_OUTSIDE
+        or mark.surround > 0
+        or mark.nearby >= CIRCLED_SIDES
     ):
         return False, round(0.95 - 3 * mark.fill, 3)
     inked = mark.surround >= 2 or mark.fill > BOX_EMPTY_FILL

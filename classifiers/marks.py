@@ -56,6 +56,10 @@ class BoxMark:
     """Extent, in box sides, of the longest pen stroke that touches the box
     and lies nearer it than any neighbour. A tick drawn low and to one side
     leaves the inside empty, but is most of a side long."""
+    nearby: int = 0
+    """Sides of the box with pen ink just beyond them before the neighbours'
+    marks are left out. A circle drawn off centre may touch the next box and
+    be taken for its mark, so such ink keeps an empty-looking box unsure."""
 
 
 @dataclass(frozen=True)
@@ -459,6 +463,7 @@ def measure_box(
     side = min(right - left, bottom - top)
     inset = max(2, round(side * 0.2))
     inner = (left + inset, top + inset, right - inset, bottom - inset)
+    unassigned = _without_labels(ink, box, labels) if labels else ink
     if neighbours:
         ink = _without_neighbour_marks(ink, box, inner, neighbours, side)
     if labels:
@@ -469,7 +474,10 @@ def measure_box(
     reach = WIDE_SURROUND if (neighbours and labels) else NARROW_SURROUND
     surround = _surrounding_sides(ink, box, side, min_speck, reach)
     stroke = _stroke_at(ink, box, side, min_speck, neighbours)
-    return BoxMark(box, fill, outside, surround, stroke)
+    nearby = surround
+    if neighbours:
+        nearby = _surrounding_sides(unassigned, box, side, min_speck)
+    return BoxMark(box, fill, outside, surround, stroke, nearby)
 
 
 def _without_neighbour_marks(

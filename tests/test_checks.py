@@ -135,6 +135,19 @@ def test_circle_through_neighbour_still_marks_box() -> None:
     assert passed is True
 
 
+def test_off_centre_circle_through_neighbour_is_unsure() -> None:
+    # The box above is circled. The circle around the middle box is drawn
+    # high and left, through the box above, and is taken for that box's mark.
+    image, draw, (above, box, below) = _checklist()
+    draw.ellipse((30, 8, 88, 58), outline=0, width=3)
+    draw.ellipse((28, 41, 84, 93), outline=0, width=3)
+
+    mark = measure_box(ink_map(image), box, neighbours=[above, box, below])
+
+    assert mark.nearby >= 3
+    assert judge_box(mark)[0] is None
+
+
 def _box_column(
     left: int,
 ) -> tuple[Image.Image, ImageDraw.ImageDraw, list[tuple[int, int, int, int]]]:
