@@ -102,14 +102,15 @@ ADDRESSEE_CONFIDENCE = 0.6
 """Confidence of a patient named only as the addressee (an insurer's letter
 to the patient): enough to list candidates, never to attach alone."""
 DOB_LABEL = re.compile(
-    r"(?:date[\s,]+of\s+birth|birth\s*date|\bd\.?\s?[o0]\.?\s?[b8r]\b\.?|born(?:\s+on)?|"
+    r"(?:date[\s,]+of\s+birth|birth\s*date|\b[Il|]?d\.?\s?[o0]\.?\s?[b8r]\b\.?|born(?:\s+on)?|"
     r"fecha[\s,]+de\s+nacimiento|f\.?\s*(?:de\s*)?nac\.?|nacid[oa]\s+el)\s*[:;\-]?",
     re.IGNORECASE,
 )
 """A birth-date label. OCR may put a stray comma inside it ("fecha, de"),
-read "DOB" as "D0B", "DO8" or "DOR", and its colon as a semicolon."""
+read "DOB" as "D0B", "DO8" or "DOR", join a rule left of it as "IDOB", and
+read its colon as a semicolon."""
 BIRTH_WORD = re.compile(
-    r"\b(?:birth|born|d[o0][b8r]|nacimiento|nacid[oa])\b", re.IGNORECASE
+    r"\b(?:birth|born|[Il|]?d[o0][b8r]|nacimiento|nacid[oa])\b", re.IGNORECASE
 )
 """Any word about birth. While one is in the text, a missing birth date is
 not reported as absent: the label may be there in a shape not read."""

@@ -528,7 +528,7 @@ NO_EXAM_LETTER = [
 ]
 
 
-@pytest.mark.parametrize("label", ["DOR;", "D0B:", "DO8"])
+@pytest.mark.parametrize("label", ["DOR;", "D0B:", "DO8", "IDOB:", "|DOB:"])
 def test_letter_birth_date_behind_misread_label(label: str) -> None:
     lines = [line.replace("DOB:", label) for line in NO_EXAM_LETTER]
     document = _letter_document(lines)
