@@ -191,13 +191,15 @@ def _same_value(got: str | None, expected: str) -> bool:
 
 
 def _normalize(text: str) -> str:
-    """Fold case and accents the way the matcher does, and drop punctuation.
+    """Fold case, accents and punctuation the way the matcher does.
 
     Letters that Unicode does not decompose (ø, ß) fold too, so "Bjorn"
     counts as a right reading of "Bjørn": staff and the matcher treat them
-    as the same name.
+    as the same name. Apostrophes are dropped ("OBrien") and other marks
+    part words, so "Anne Marie" is a right reading of "Anne-Marie".
     """
-    letters = [c for c in fold(text) if c.isalnum() or c.isspace()]
+    folded = fold(text).replace("'", "").replace("’", "")
+    letters = [c if c.isalnum() else " " for c in folded]
     return " ".join("".join(letters).split())
 
 
