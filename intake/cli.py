@@ -234,7 +234,8 @@ def _print_summary(
     statuses = ["accepted", "needs_review", "rejected", "quarantined"]
     types = sorted({doc_type for doc_type, _ in summary})
     err = sys.stderr
-    print(f"\n{file_count} files, {sum(summary.values())} documents", file=err)
+    documents = sum(summary.values())
+    print(f"\n{_count(file_count, 'file')}, {_count(documents, 'document')}", file=err)
     header = f"{'document type':<22}" + "".join(f"{s:>14}" for s in statuses)
     print(header, file=err)
     for doc_type in types:
@@ -245,6 +246,10 @@ def _print_summary(
     print(f"results: {out or 'standard output'}", file=err)
     print(f"database: {settings.database_url}", file=err)
     print(f"quarantine: {settings.quarantine_dir}", file=err)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

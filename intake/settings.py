@@ -98,7 +98,8 @@ class Settings:
                 )
         if self.workers < 0:
             raise ConfigError(
-                f"INTAKE_WORKERS must be 0 (one per core) or more, got {self.workers}"
+                "INTAKE_WORKERS (or --workers) must be 0 (one per core) or more, "
+                f"got {self.workers}"
             )
 
     def _validate_matching(self) -> None:
@@ -157,7 +158,9 @@ class Settings:
         return self.workers or _default_workers()
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(
+        cls, environ: dict[str, str] | None = None, **overrides: object
+    ) -> Settings:
         """Build settings from ``INTAKE_*`` variables, then apply overrides."""
         environ = dict(os.environ if environ is None else environ)
         values: dict[str, object] = {}

@@ -91,6 +91,13 @@ def test_quarantined_file_named_on_stderr(tmp_path: Path) -> None:
     result = _process_empty_file(tmp_path)
     assert result.returncode == 0
     assert f"intake: quarantined {tmp_path / 'empty.pdf'}" in result.stderr
+    assert "1 file, 1 document\n" in result.stderr
+
+
+def test_negative_workers_names_option(tmp_path: Path) -> None:
+    result = _process_empty_file(tmp_path, "--workers", "-1")
+    assert result.returncode == 2
+    assert "--workers" in result.stderr
 
 
 def test_unwritable_output_is_an_error(tmp_path: Path) -> None:
