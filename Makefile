@@ -15,11 +15,17 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa \
 
 .PHONY: run watch test bench install system-packages samples clean
 
+AS_OF = $$($(BIN)/python -c "import json; print(json.load(open('$(CORPUS)/manifest.json'))['as_of'])")
+
+# The corpus's open requests are imported first, so each document is
+# matched to its request rather than opening one of its own.
 run: install
 	@mkdir -p $(OUT)
+	$(BIN)/intake requests import $(CORPUS)/requests.csv \
+		--db sqlite:///$(OUT)/intake.db --today $(AS_OF)
 	$(BIN)/intake process $(CORPUS) --out $(OUT)/samples.jsonl \
 		--db sqlite:///$(OUT)/intake.db --quarantine $(OUT)/quarantine \
-		--today $$($(BIN)/python -c "import json; print(json.load(open('$(CORPUS)/manifest.json'))['as_of'])")
+		--today $(AS_OF)
 	$(BIN)/intake evaluate --truth $(CORPUS) $(OUT)/samples.jsonl
 
 # Watch var/inbox; copy sample files into it to see them processed once
