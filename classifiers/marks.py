@@ -381,6 +381,7 @@ def _squares_by_sides(
                     if _is_box(sub, square, min_side, max_side):
                         sl, st, sr, sb = square
                         squares.append((x0 + sl, y0 + st, x0 + sr, y0 + sb))
+                        # The nearest lower side that closes a box is its own.
                         break
     return _squarest_apart(squares)
 
@@ -399,6 +400,7 @@ def _squarest_apart(squares: list[BBox]) -> list[BBox]:
 
 
 def _squareness(box: BBox) -> float:
+    """Return how far a box's sides are from equal, 0 for a true square."""
     return abs(np.log((box[2] - box[0]) / max(1, box[3] - box[1])))
 
 
@@ -463,8 +465,9 @@ def measure_box(
     side = min(right - left, bottom - top)
     inset = max(2, round(side * 0.2))
     inner = (left + inset, top + inset, right - inset, bottom - inset)
-    unassigned = _without_labels(ink, box, labels) if labels else ink
+    unassigned = ink
     if neighbours:
+        unassigned = _without_labels(ink, box, labels) if labels else ink
         ink = _without_neighbour_marks(ink, box, inner, neighbours, side)
     if labels:
         ink = _without_labels(ink, box, labels)

@@ -115,10 +115,11 @@ def load_image_pages(
         FileTooLargeError: A page is over ``max_page_pixels`` or a TIFF has
             more than ``max_pages`` frames.
     """
+    # Pillow's own limit follows the setting (see "Known limits" above).
+    Image.MAX_IMAGE_PIXELS = settings.max_page_pixels
     # Pillow warns about oversized images and damaged tags. The size limit is
     # checked here against settings, and a damaged tag matters only if the
     # decode fails, so warnings are recorded and logged instead of raised.
-    Image.MAX_IMAGE_PIXELS = settings.max_page_pixels
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with _translate_pillow_errors(path, data if kind == "tiff" else b""):
@@ -361,8 +362,8 @@ def _scale_to_8bit(image: Image.Image) -> Image.Image:
 MAX_TIFF_DIRECTORIES = 10_000
 """Directories followed when looking for a cut-off TIFF's end, so a hostile
 chain of many small directories stays quick."""
-_TIFF_TYPE_SIZES = {3: 2, 4: 4, 16: 8}
-"""Bytes per value of the TIFF types that hold offsets: SHORT, LONG, LONG8."""
+_TIFF_TYPE_CODES = {3: "H", 4: "I"}
+"""struct codes of the classic TIFF types that hold offsets: SHORT, LONG."""
 _TIFF_DATA_TAGS = {273: 279, 324: 325}
 """Tags of strip and tile offsets, each with the tag of their byte counts."""
 
@@ -391,11 +392,13 @@ def tiff_ends_early(data: bytes) -> bool:
         if end + 4 > len(data):
             return True
         entries = {}
+        previous = -1
         for start in range(offset + 2, end, 12):
             tag, kind, number = struct.unpack(order + "HHI", data[start : start + 8])
-            if entries and tag <= max(entries):
-                # Tags out of order are damage: writers sort them.
+            if tag <= previous:
+                # Tags out of order are damage: TIFF requires them ascending.
                 return False
+            previous = tag
             entries[tag] = (kind, number, data[start + 8 : start + 12])
         for offsets_tag, counts_tag in _TIFF_DATA_TAGS.items():
             if offsets_tag in entries and counts_tag in entries:
@@ -416,10 +419,10 @@ def _tiff_values(
     data: bytes, order: str, kind: int, number: int, field: bytes
 ) -> list[int] | None:
     """Return a TIFF entry's offsets or counts, or None when they lie past the end."""
-    size = _TIFF_TYPE_SIZES.get(kind)
-    if size is None or number == 0:
+    code = _TIFF_TYPE_CODES.get(kind)
+    if code is None or number == 0:
         return []
-    code = {2: "H", 4: "I", 8: "Q"}[size]
+    size = struct.calcsize(code)
     if size * number <= 4:
         raw = field[: size * number]
     else:

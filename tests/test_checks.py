@@ -723,57 +723,65 @@ def test_rule_below_keeps_short_line() -> None:
     assert 188 <= rule[1] <= 194
 
 
-def test_box_found_after_label_with_slash() -> None:
-    # A label printed left of its box, whose last word OCR read together
-    # with the box and the circle drawn around it.
-    from classifiers.form_regions import _checkbox_beside, _extend_label
-    from intake.types import Word
+# Labels printed left of their box, whose last word OCR read together with
+# the box and the circle drawn around it: as "reports(L_]}", and as a word
+# ending in ")" with the box beyond the usual search reach.
+MERGED_LABEL_CASES = [
+    (
+        (1105, 52, 1146, 94),
+        (1090, 40, 1165, 108),
+        [
+            ("X-ray", 92.0, (708, 58, 816, 94)),
+            ("/", 92.0, (805, 54, 821, 99)),
+            ("imaging", 96.0, (829, 59, 957, 95)),
+            ("reports(L_]}", 60.0, (972, 37, 1173, 116)),
+        ],
+        36.0,
+        (54, 116),
+    ),
+    (
+        (1148, 84, 1190, 126),
+        (1125, 68, 1216, 134),
+        [
+            ("X-ray", 91.0, (752, 91, 839, 127)),
+            ("/", 91.0, (846, 88, 862, 130)),
+            ("imaging", 84.0, (873, 91, 1001, 128)),
+            ("reponse)", 2.0, (1015, 68, 1216, 176)),
+        ],
+        29.0,
+        (68, 176),
+    ),
+]
 
-    image = Image.new("L", (1300, 200), 255)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((1105, 52, 1146, 94), outline=0, width=3)
-    draw.ellipse((1090, 40, 1165, 108), outline=0, width=3)
-    words = [
-        Word("X-ray", 92.0, (708, 58, 816, 94)),
-        Word("/", 92.0, (805, 54, 821, 99)),
-        Word("imaging", 96.0, (829, 59, 957, 95)),
-        Word("reports(L_]}", 60.0, (972, 37, 1173, 116)),
-    ]
-    page = Page(Path("scan.pdf"), 1, image, 200, words)
 
-    label = _extend_label(page, words[:1], 36.0)
-    right = max(word.bbox[2] for word in label)
-    found = _checkbox_beside(ink_map(image), (708, 54, right, 116), 36.0, "xray")
-
-    assert [word.text for word in label] == [word.text for word in words]
-    assert found.box is not None
-    assert abs(found.box[0] - 1105) <= 4
-
-
-def test_box_found_past_merged_circle_word() -> None:
-    # OCR read the label's last word and the circle's left edge as one
-    # word ending in ")", and the box lies beyond the usual search reach.
+@pytest.mark.parametrize(
+    ("box", "circle", "read", "height", "rows"), MERGED_LABEL_CASES
+)
+def test_box_found_past_merged_label_word(
+    box: tuple[int, int, int, int],
+    circle: tuple[int, int, int, int],
+    read: list[tuple[str, float, tuple[int, int, int, int]]],
+    height: float,
+    rows: tuple[int, int],
+) -> None:
     from classifiers.form_regions import _checkbox_beside, _extend_label
     from intake.types import Word
 
     image = Image.new("L", (1400, 260), 255)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((1148, 84, 1190, 126), outline=0, width=3)
-    draw.ellipse((1125, 68, 1216, 134), outline=0, width=3)
-    words = [
-        Word("X-ray", 91.0, (752, 91, 839, 127)),
-        Word("/", 91.0, (846, 88, 862, 130)),
-        Word("imaging", 84.0, (873, 91, 1001, 128)),
-        Word("reponse)", 2.0, (1015, 68, 1216, 176)),
-    ]
+    draw.rectangle(box, outline=0, width=3)
+    draw.ellipse(circle, outline=0, width=3)
+    words = [Word(text, conf, bbox) for text, conf, bbox in read]
     page = Page(Path("scan.pdf"), 1, image, 200, words)
 
-    label = _extend_label(page, words[:1], 29.0)
+    label = _extend_label(page, words[:1], height)
     right = max(word.bbox[2] for word in label)
-    found = _checkbox_beside(ink_map(image), (752, 68, right, 176), 29.0, "xray")
+    region = (words[0].bbox[0], rows[0], right, rows[1])
+    found = _checkbox_beside(ink_map(image), region, height, "xray")
 
+    assert [word.text for word in label] == [word.text for word in words]
     assert found.box is not None
-    assert abs(found.box[0] - 1148) <= 4
+    assert abs(found.box[0] - box[0]) <= 4
 
 
 def test_scanned_tick_beside_box_goes_to_review() -> None:
